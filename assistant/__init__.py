@@ -1,0 +1,56 @@
+"""Question answering over news reports, answered only with verbatim, cited quotes.
+
+    from assistant import Assistant
+    a = Assistant.build(["reports/"], index_dir="index")
+    ans = a.ask("How long does it take a shell to reach its target?")
+    ans.quotes[0].text, ans.quotes[0].article.outlet, ans.quotes[0].start
+"""
+
+from .answering import NOT_COVERED
+from .api import Assistant, index_exists
+from .config import Settings
+from .errors import (
+    AssistantError,
+    ConfigError,
+    IndexCorruptError,
+    IndexError_,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IngestError,
+    LLMError,
+    ModelError,
+    PromptError,
+)
+from .indexing import UpdateReport
+from .ingest import load_paths, make_article
+from .types import Answer, Article, Chunk, Filters, Passage, Quote, RejectedQuote, TextDelta
+
+__all__ = [
+    "NOT_COVERED",
+    "Answer",
+    "Article",
+    "Assistant",
+    "AssistantError",
+    "Chunk",
+    "ConfigError",
+    "Filters",
+    "IndexCorruptError",
+    "IndexError_",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IngestError",
+    "LLMError",
+    "ModelError",
+    "Passage",
+    "PromptError",
+    "Quote",
+    "RejectedQuote",
+    "Settings",
+    "TextDelta",
+    "UpdateReport",
+    "index_exists",
+    "load_paths",
+    "make_article",
+]

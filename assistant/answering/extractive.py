@@ -1,0 +1,186 @@
+"""The default answerer: the best sentences of the top passages, quoted verbatim. No LLM.
+
+Candidates are sentences (or the quotation inside one: ``Stratford said, “It takes ...``) of
+the retrieved passages. Each is scored on several signals: embedding similarity to the question,
+overlap of the question's names and numbers, the rank of its passage, and its position in the
+article (news leads carry the facts). Near-duplicates (wire copy repeated by several outlets) are
+cited together under one quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..embedding import Embedder
+from ..retrieval import query_terms
+from ..sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
+from ..types import Answer, Passage, Quote
+from . import NOT_COVERED
+
+MIN_CHARS = 25  # shorter spans are fragments ("he said.") rather than evidence
+MAX_CHARS = 400  # longer spans are split into clauses or skipped
+# Signal weights; tuned on the RTQA dev set (see benchmarks/README.md).
+W_DENSE, W_TERMS, W_PASSAGE, W_POSITION = 0.60, 0.30, 0.07, 0.03
+DUPLICATE_OVERLAP = 0.7  # word-set Jaccard above which two quotes say the same thing
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    passage: Passage
+    start: int
+    end: int
+    score: float = 0.0
+    dense: float = 0.0
+
+
+def candidates(passages: Sequence[Passage]) -> list[Candidate]:
+    """Return sentence/clause spans of the passages, each once, within length bounds."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Candidate] = []
+    for passage in passages:
+        text = passage.article.text
+        for s, e in sentence_spans(text, passage.start, passage.end):
+            pieces = clause_spans(text, s, e)
+            spans = [(s, e)] if len(pieces) == 1 else [(s, e), *pieces]
+            for ps, pe in spans:
+                ps, pe = trim_unbalanced_quotes(text, ps, pe)
+                key = (passage.article.id, ps, pe)
+                if MIN_CHARS <= pe - ps <= MAX_CHARS and key not in seen:
+                    seen.add(key)
+                    out.append(Candidate(passage, ps, pe))
+    return out
+
+
+def _term_weights(question: str) -> dict[str, float]:
+    """Weigh the question's words: names and numbers count double."""
+    weights = {}
+    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]+", question[1:])}
+    for term in query_terms(question):
+        weights[term] = 2.0 if term in capitalised or any(ch.isdigit() for ch in term) else 1.0
+    return weights
+
+
+def _term_overlap(weights: dict[str, float], text: str) -> float:
+    if not weights:
+        return 0.0
+    words = {w.lower() for w in _WORDS.findall(text)}
+    hit = sum(w for t, w in weights.items() if t in words or (len(t) > 4 and any(x.startswith(t[:5]) for x in words)))
+    return hit / sum(weights.values())
+
+
+def score(
+    question: str, query_vector: np.ndarray, cands: list[Candidate], embedder: Embedder
+) -> list[Candidate]:
+    """Return the candidates with scores, best first."""
+    if not cands:
+        return []
+    texts = [c.passage.article.text[c.start : c.end] for c in cands]
+    dense = embedder.embed(texts) @ query_vector
+    weights = _term_weights(question)
+    scored = []
+    for c, d, text in zip(cands, dense, texts, strict=True):
+        position = 1.0 - min(c.start / max(len(c.passage.article.text), 1), 1.0)
+        s = (
+            W_DENSE * float(d)
+            + W_TERMS * _term_overlap(weights, text)
+            + W_PASSAGE / c.passage.rank
+            + W_POSITION * position
+        )
+        scored.append(Candidate(c.passage, c.start, c.end, s, float(d)))
+    scored.sort(key=lambda c: c.score, reverse=True)
+    return scored
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORDS.findall(text)}
+
+
+def _same_claim(a: str, b: str) -> bool:
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= DUPLICATE_OVERLAP
+
+
+def select(ranked: list[Candidate], max_quotes: int) -> list[list[Candidate]]:
+    """Pick up to ``max_quotes`` distinct claims; each group holds one claim's copies."""
+    groups: list[list[Candidate]] = []
+    if not ranked:
+        return groups
+    floor = ranked[0].score * 0.8
+    for cand in ranked:
+        if cand.score < floor:
+            break
+        text = cand.passage.article.text[cand.start : cand.end]
+        for group in groups:
+            head = group[0]
+            head_text = head.passage.article.text[head.start : head.end]
+            overlaps = head.passage.article.id == cand.passage.article.id and (
+                cand.start < head.end and head.start < cand.end
+            )
+            if overlaps:
+                break
+            if _same_claim(head_text, text):
+                if all(g.passage.article.id != cand.passage.article.id for g in group):
+                    group.append(cand)
+                break
+        else:
+            if len(groups) < max_quotes:
+                groups.append([cand])
+    return groups
+
+
+def to_quote(c: Candidate) -> Quote:
+    text = c.passage.article.text[c.start : c.end]
+    return Quote(c.passage.article, c.start, c.end, text, round(c.score, 4), c.passage.rank)
+
+
+def compose(question: str, groups: list[list[Candidate]]) -> tuple[str, list[Quote]]:
+    """Return the answer text and its quotes, numbered [1], [2], ... in order."""
+    quotes: list[Quote] = []
+    lines = []
+    for group in groups:
+        marks = []
+        for cand in group:
+            quotes.append(to_quote(cand))
+            marks.append(f"[{len(quotes)}]")
+        head = quotes[len(quotes) - len(group)]
+        who = head.article.outlet or "One report"
+        if len(group) > 1:
+            outlets = sorted({q.article.outlet or "unknown outlet" for q in quotes[-len(group) :]})
+            who = f"{len(group)} reports ({', '.join(outlets)}) agree"
+        lines.append(f"{who} ({head.article.date_label}): “{head.text}” {' '.join(marks)}")
+    return "\n".join(lines), quotes
+
+
+def answer(
+    question: str,
+    passages: Sequence[Passage],
+    query_vector: np.ndarray,
+    embedder: Embedder,
+    *,
+    max_quotes: int = 3,
+    threshold: float = 0.35,
+) -> Answer:
+    """Answer from passages with verbatim quotes, or say the reports don't cover it."""
+    ranked = score(question, query_vector, candidates(passages), embedder)
+    if not ranked or ranked[0].score < threshold:
+        return Answer(
+            question=question,
+            text=NOT_COVERED,
+            answerable=False,
+            passages=tuple(passages),
+            mode="extractive",
+        )
+    text, quotes = compose(question, select(ranked, max_quotes))
+    return Answer(
+        question=question,
+        text=text,
+        quotes=tuple(quotes),
+        answerable=True,
+        passages=tuple(passages),
+        mode="extractive",
+    )

@@ -1,0 +1,217 @@
+"""The Assistant: one object for building, updating, searching and asking. UI and CLI use it."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from .answering import extractive
+from .config import Settings
+from .embedding import Embedder, load_embedder
+from .errors import IndexMismatchError
+from .indexing import Progress, UpdateReport, apply
+from .ingest import make_article
+from .retrieval import search as _search
+from .store import MANIFEST, Snapshot, read_manifest
+from .types import Answer, Article, Filters, Passage, TextDelta
+
+PathLike = str | os.PathLike[str]
+
+
+class Assistant:
+    """Questions over an index of news reports, answered with verbatim, cited quotes.
+
+    ``Assistant.build(paths)`` makes a new index, ``Assistant.open()`` opens one; collaborators
+    (the embedder) are injected or loaded from settings, so tests, CLI and UI share one path.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings.load()
+        self._embedder = embedder
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.RLock()
+        self.last_report: UpdateReport | None = None
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        index_dir: PathLike | None = None,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+    ) -> Assistant:
+        """Open an existing index; raises IndexNotFoundError / IndexMismatchError with the fix."""
+        settings = _with_index(settings, index_dir)
+        assistant = cls(settings, embedder=embedder)
+        assistant._open_snapshot()
+        return assistant
+
+    @classmethod
+    def build(
+        cls,
+        paths: Iterable[PathLike],
+        index_dir: PathLike | None = None,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+    ) -> Assistant:
+        """Build a new index from files and folders (replacing any index at ``index_dir``)."""
+        settings = _with_index(settings, index_dir)
+        assistant = cls(settings, embedder=embedder)
+        assistant.last_report = assistant._apply(paths=paths, fresh=True, progress=progress)
+        return assistant
+
+    # -- index maintenance ----------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.settings.index_dir)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(
+                self.settings.embedding_model, self.settings.embed_batch_size, self.settings.threads
+            )
+        return self._embedder
+
+    def _chunking(self) -> dict[str, int]:
+        return {"max_chars": self.settings.chunk_chars, "overlap": self.settings.chunk_overlap}
+
+    def _apply(self, **kwargs: object) -> UpdateReport:
+        report = apply(self.index_dir, self.embedder, self._chunking(), **kwargs)  # type: ignore[arg-type]
+        self._open_snapshot()
+        return report
+
+    def update(
+        self, paths: Iterable[PathLike], *, sync: bool = False, progress: Progress | None = None
+    ) -> UpdateReport:
+        """Add new or changed articles from files; ``sync`` also drops articles of deleted files."""
+        self.last_report = self._apply(paths=paths, sync=sync, progress=progress)
+        return self.last_report
+
+    def add_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> UpdateReport:
+        """Add articles made in code (see ``make_article``), e.g. pasted text."""
+        self.last_report = self._apply(articles=list(articles), progress=progress)
+        return self.last_report
+
+    def add_text(self, text: str, *, title: str = "", outlet: str = "", url: str = "", published: object = None) -> UpdateReport:
+        """Add one article from pasted text."""
+        return self.add_articles(
+            [make_article(text, title=title, outlet=outlet, url=url, published=published)]
+        )
+
+    def remove(self, article_ids: Sequence[str]) -> UpdateReport:
+        """Remove articles by id."""
+        self.last_report = self._apply(remove=list(article_ids))
+        return self.last_report
+
+    # -- reading ---------------------------------------------------------------------------
+    def _open_snapshot(self) -> Snapshot:
+        with self._lock:
+            snapshot = Snapshot(self.index_dir)
+            if snapshot.model != self.settings.embedding_model:
+                raise IndexMismatchError(
+                    f"index at {self.index_dir} was built with model {snapshot.model!r}, but the "
+                    f"settings ask for {self.settings.embedding_model!r}; set "
+                    f"ASSISTANT_EMBEDDING_MODEL={snapshot.model} or rebuild it with "
+                    f"`assistant index build PATH... --index {self.index_dir}`"
+                )
+            old, self._snapshot = self._snapshot, snapshot
+            del old  # readers holding the old snapshot keep it until they finish
+            return snapshot
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """Return the current index view, reopening it if another process updated the index."""
+        with self._lock:
+            if self._snapshot is None:
+                return self._open_snapshot()
+            try:
+                current = read_manifest(self.index_dir)["generation"]
+            except Exception:  # noqa: BLE001 - a manifest mid-swap: keep serving the open view
+                return self._snapshot
+            if current != self._snapshot.generation:
+                return self._open_snapshot()
+            return self._snapshot
+
+    def info(self) -> dict[str, object]:
+        """Return the manifest: model, counts, chunking, last update."""
+        return dict(read_manifest(self.index_dir))
+
+    def articles(self) -> list[Article]:
+        return self.snapshot.articles()
+
+    def article(self, article_id: str) -> Article:
+        return self.snapshot.article(article_id)
+
+    def search(
+        self, question: str, k: int | None = None, *, filters: Filters | None = None
+    ) -> list[Passage]:
+        """Return the passages that best match a question, best first."""
+        return _search(
+            self.snapshot, self.embedder, question, k=k or self.settings.top_k, filters=filters
+        ).passages
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[dict[str, str]] = (),
+    ) -> Answer:
+        """Answer a question with verbatim quotes, or say the reports don't cover it."""
+        answer: Answer | None = None
+        for event in self.stream(question, k=k, filters=filters, history=history):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None  # stream always ends with an Answer
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        history: Sequence[dict[str, str]] = (),
+    ) -> Iterator[TextDelta | Answer]:
+        """Yield pieces of the answer text as they are ready, then the final Answer."""
+        began = time.perf_counter()
+        result = _search(
+            self.snapshot, self.embedder, question, k=k or self.settings.top_k, filters=filters
+        )
+        searched = time.perf_counter()
+        answer = extractive.answer(
+            question,
+            result.passages,
+            result.query_vector,
+            self.embedder,
+            max_quotes=self.settings.max_quotes,
+            threshold=self.settings.abstain_threshold,
+        )
+        done = time.perf_counter()
+        for line in answer.text.splitlines(keepends=True):
+            yield TextDelta(line)
+        yield _with_timings(answer, (("search", searched - began), ("answer", done - searched)))
+
+
+def _with_index(settings: Settings | None, index_dir: PathLike | None) -> Settings:
+    settings = settings or Settings.load()
+    return settings.replace(index_dir=Path(index_dir)) if index_dir is not None else settings
+
+
+def _with_timings(answer: Answer, timings: tuple[tuple[str, float], ...]) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings=timings + answer.timings)
+
+
+def index_exists(index_dir: PathLike) -> bool:
+    """Return True when ``index_dir`` holds an index manifest."""
+    return (Path(index_dir) / MANIFEST).is_file()

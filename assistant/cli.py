@@ -1,0 +1,173 @@
+"""`assistant index build|update|info|remove`, `assistant search`, `assistant ask`: thin over the API.
+
+Errors the assistant raises on purpose print one line that says what to do, and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .api import Assistant
+from .config import Settings
+from .errors import AssistantError
+from .render import answer_to_text, passage_to_text
+from .serialize import answer_to_dict, passage_to_dict
+from .types import Filters
+
+
+def _progress_bar():  # noqa: ANN202 - returns an indexing.Progress
+    """Return a progress callback drawing a tqdm bar per stage on stderr."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embedding" else "article", file=sys.stderr, mininterval=1.0)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(since=args.since, until=args.until, outlets=tuple(args.outlet or ()))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(index_dir=args.index)
+
+
+def _print_report(report, as_json: bool) -> None:  # noqa: ANN001 - indexing.UpdateReport
+    for failure in report.failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({
+            "added": report.added, "unchanged": report.unchanged, "removed": report.removed,
+            "failed": [{"path": f.path, "reason": f.reason} for f in report.failures],
+            "chunks_embedded": report.chunks_embedded, "chunks_reused": report.chunks_reused,
+            "seconds": round(report.seconds, 3),
+        }, indent=2))
+    else:
+        print(report.summary())
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    assistant = Assistant.build(args.paths, settings=_settings(args), progress=_progress_bar())
+    _print_report(assistant.last_report, args.json)
+    return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    _print_report(assistant.update(args.paths, sync=args.sync, progress=_progress_bar()), args.json)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    _print_report(assistant.remove(args.ids), args.json)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    info = Assistant.open(settings=_settings(args)).info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        counts = info.get("counts", {})
+        print(f"index:     {args.index}")
+        print(f"model:     {info['embedding_model']} ({info['dim']}-d)")
+        print(f"chunking:  {info['chunking']}")
+        print(f"articles:  {counts.get('articles')}")
+        print(f"chunks:    {counts.get('chunks')}")
+        print(f"updated:   {info.get('updated')}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    passages = assistant.search(args.question, k=args.k, filters=_filters(args))
+    if args.json:
+        print(json.dumps([passage_to_dict(p) for p in passages], indent=2, ensure_ascii=False))
+    else:
+        for p in passages:
+            print(passage_to_text(p))
+            print()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    answer = assistant.ask(args.question, k=args.k, filters=_filters(args))
+    if args.json:
+        print(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False))
+    else:
+        print(answer_to_text(answer))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, default=None, help="index folder (default: index/ or ASSISTANT_INDEX_DIR)")
+    common.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
+    filters.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
+    filters.add_argument("--outlet", action="append", help="only this outlet (repeatable)")
+    filters.add_argument("-k", type=int, default=None, help="passages to retrieve")
+
+    top = argparse.ArgumentParser(prog="assistant", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="build, update or inspect the index")
+    isub = index.add_subparsers(dest="action", required=True)
+    b = isub.add_parser("build", parents=[common], help="build a new index from files and folders")
+    b.add_argument("paths", nargs="+")
+    b.set_defaults(func=cmd_build)
+    u = isub.add_parser("update", parents=[common], help="add new or changed articles")
+    u.add_argument("paths", nargs="+")
+    u.add_argument("--sync", action="store_true", help="also remove articles whose files are gone")
+    u.set_defaults(func=cmd_update)
+    r = isub.add_parser("remove", parents=[common], help="remove articles by id")
+    r.add_argument("ids", nargs="+")
+    r.set_defaults(func=cmd_remove)
+    i = isub.add_parser("info", parents=[common], help="show the index manifest")
+    i.set_defaults(func=cmd_info)
+    s = sub.add_parser("search", parents=[common, filters], help="show the best passages")
+    s.add_argument("question")
+    s.set_defaults(func=cmd_search)
+    a = sub.add_parser("ask", parents=[common, filters], help="answer with cited quotes")
+    a.add_argument("question")
+    a.set_defaults(func=cmd_ask)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the index is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

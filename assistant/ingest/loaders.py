@@ -1,0 +1,180 @@
+"""One loader per file format. Each yields Articles, or IngestErrors for the parts it can't read.
+
+A loader never raises for bad content: a JSONL file with one broken line yields an error for that
+line and articles for the others.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import IngestError
+from ..types import Article
+from .normalize import make_article
+
+TEXT_FIELDS = ("text", "body", "content")
+DATE_FIELDS = ("published", "published_at", "date")
+_HEADER_DATE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})[ \t]*")
+MIN_HTML_WORDS = 5
+_MD_HEADING = re.compile(r"\A#{1,6}\s+")
+
+Loaded = Iterator[Article | IngestError]
+
+
+def decode(path: str, data: bytes) -> str:
+    """Decode bytes as UTF-8 text, refusing binary files with a reason."""
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    if data.startswith(b"%PDF"):
+        raise IngestError(path, "this is a PDF, not text; convert it to .txt or .html first")
+    if b"\x00" in data[:8192]:
+        raise IngestError(path, "the file is binary (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            path, f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+        ) from exc
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0].strip()
+
+
+def load_text(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
+    """Load a .txt report: optional ``date YYYY-MM-DD`` header, first line is the title."""
+    raw = decode(path, data)
+    published: object = meta.get("published") or meta.get("date")
+    source = "field"
+    if m := _HEADER_DATE.match(raw):
+        raw = raw[m.end() :]
+        published = published or m.group(1)
+        source = "header" if not meta.get("published") and not meta.get("date") else "field"
+    yield _build(path, raw, meta, title=_first_line(raw), published=published, date_source=source)
+
+
+def load_markdown(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
+    """Load a .md report: a leading heading is the title; the text is kept as written."""
+    raw = decode(path, data)
+    title = _MD_HEADING.sub("", _first_line(raw))
+    yield _build(path, raw, meta, title=title, published=meta.get("published"))
+
+
+def load_html(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
+    """Load an .html page: main text and metadata through trafilatura."""
+    import trafilatura  # slow import, only when HTML arrives
+
+    raw = decode(path, data)
+    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False)
+    text = (getattr(doc, "text", "") or "") if doc is not None else ""
+    if len(text.split()) < MIN_HTML_WORDS:  # menus and footers alone are not an article
+        yield IngestError(path, "no article text found in the HTML page")
+        return
+    yield _build(
+        path,
+        text,
+        meta,
+        title=getattr(doc, "title", "") or "",
+        outlet=getattr(doc, "sitename", "") or "",
+        url=getattr(doc, "url", "") or "",
+        published=getattr(doc, "date", None),
+    )
+
+
+def load_json(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
+    """Load a .json file: one article object, or a list of them."""
+    raw = decode(path, data)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        yield IngestError(path, f"invalid JSON at line {exc.lineno}: {exc.msg}")
+        return
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        where = f"{path}[{i}]" if isinstance(value, list) else path
+        yield _from_record(where, item, meta)
+
+
+def load_jsonl(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
+    """Load a .jsonl file (optionally gzipped): one article object per line."""
+    if path.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield IngestError(path, f"broken gzip file ({exc}); re-create or re-download it")
+            return
+    raw = decode(path, data)
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield IngestError(where, f"invalid JSON: {exc.msg}")
+            continue
+        yield _from_record(where, item, meta)
+
+
+def _from_record(where: str, item: object, meta: dict[str, Any]) -> Article | IngestError:
+    if not isinstance(item, dict):
+        return IngestError(where, f"expected a JSON object, got {type(item).__name__}")
+    text = next((item[k] for k in TEXT_FIELDS if isinstance(item.get(k), str) and item[k].strip()), "")
+    if not text:
+        return IngestError(where, "no article text: expected a non-empty 'text', 'body' or 'content'")
+    published = next((item[k] for k in DATE_FIELDS if item.get(k)), None)
+    try:
+        return _build(
+            where,
+            text,
+            meta,
+            title=str(item.get("title") or ""),
+            outlet=str(item.get("source") or item.get("outlet") or ""),
+            url=str(item.get("url") or ""),
+            published=published,
+            source_id=str(item.get("id") or ""),
+        )
+    except IngestError as exc:
+        return exc
+
+
+def _build(path: str, text: str, meta: dict[str, Any], **fields: Any) -> Article:
+    """Make the article, letting a sidecar ``.meta.json`` override what the file said."""
+    for key in ("title", "outlet", "url", "published"):
+        if meta.get(key):
+            fields[key] = meta[key]
+            if key == "published":
+                fields["date_source"] = "field"
+    article = make_article(text, path=path, **fields)
+    if not article.text:
+        raise IngestError(path, "the file has no text (only whitespace)")
+    return article
+
+
+LOADERS = {
+    ".txt": load_text,
+    ".text": load_text,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".html": load_html,
+    ".htm": load_html,
+    ".json": load_json,
+    ".jsonl": load_jsonl,
+    ".jsonl.gz": load_jsonl,
+    ".ndjson": load_jsonl,
+}
+
+
+def format_of(path: Path) -> str:
+    """Return the loader key of a path (".jsonl.gz" counts as one extension)."""
+    name = path.name.lower()
+    for ext in sorted(LOADERS, key=len, reverse=True):
+        if name.endswith(ext):
+            return ext
+    return path.suffix.lower()

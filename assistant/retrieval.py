@@ -1,0 +1,109 @@
+"""Question -> ranked passages: dense (FAISS) and keyword (SQLite FTS5 BM25), fused, filtered.
+
+Filters are applied inside both searches (FAISS ID selector, SQL ``rowid IN``), so a narrow date
+or outlet filter still returns k passages instead of starving after a post-filter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder
+from .store import Snapshot
+from .types import Filters, Passage
+
+STOPWORDS = frozenset(
+    """a an the and or but if of at by for with about against between into through during before
+    after above below to from up down in out on off over under again further then once here there
+    when where why how all any both each few more most other some such no nor not only own same so
+    than too very s t can will just don should now is are was were be been being have has had
+    having do does did doing i me my we our you your he him his she her it its they them their
+    what which who whom this that these those am would could might must shall may also as per
+    said says say new one week year years month recently according""".split()
+)
+_WORD = re.compile(r"[\w][\w'’.-]*[\w]|\w")
+RRF_K = 60  # reciprocal-rank constant from the RRF paper; the RTQA baseline uses it too
+CANDIDATES = 100  # hits taken from each of dense and keyword search before fusion
+
+
+def query_terms(text: str) -> list[str]:
+    """Return the distinct content words of a question, lower-cased, in order."""
+    seen: dict[str, None] = {}
+    for raw in _WORD.findall(text):
+        word = raw.lower().strip(".'’-")
+        if word.isdigit() or (len(word) > 1 and word not in STOPWORDS):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def fts_expression(text: str) -> str:
+    """Return an FTS5 MATCH expression: any of the question's content words."""
+    terms = [re.sub(r"[^\w]", " ", t).strip() for t in query_terms(text)]
+    return " OR ".join(f'"{t}"' for t in terms if t)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Passages plus the query vector, so answerers don't embed the question twice."""
+
+    passages: list[Passage]
+    query_vector: np.ndarray
+
+
+def search(
+    snapshot: Snapshot,
+    embedder: Embedder,
+    question: str,
+    *,
+    k: int = 8,
+    filters: Filters | None = None,
+    max_per_article: int = 2,
+) -> SearchResult:
+    """Return the top ``k`` passages for a question, at most ``max_per_article`` per article."""
+    filters = filters or Filters()
+    allowed = None
+    if filters.active:
+        allowed = snapshot.chunk_ids_where(
+            since=filters.since,
+            until=filters.until,
+            outlets=filters.outlets,
+            article_ids=filters.article_ids,
+        )
+    qvec = embedder.embed_query(question)
+    dense = snapshot.search_vectors(qvec, CANDIDATES, allowed)
+    keyword = snapshot.search_terms(fts_expression(question), CANDIDATES, allowed)
+
+    fused: dict[int, float] = {}
+    signals: dict[int, dict[str, float]] = {}
+    for name, hits in (("dense", dense), ("bm25", keyword)):
+        for rank, (cid, score) in enumerate(hits, start=1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+            signals.setdefault(cid, {})[name] = score
+    order = sorted(fused, key=lambda c: fused[c], reverse=True)
+    refs = snapshot.chunk_refs(order[: k * 6])
+    passages: list[Passage] = []
+    per_article: dict[str, int] = {}
+    for cid in order:
+        ref = refs.get(cid)
+        if ref is None:
+            continue
+        if per_article.get(ref.article_id, 0) >= max_per_article:
+            continue
+        per_article[ref.article_id] = per_article.get(ref.article_id, 0) + 1
+        sig = signals[cid]
+        sig.setdefault("dense", float(np.dot(qvec, snapshot.vectors.reconstruct(cid))))
+        passages.append(
+            Passage(
+                chunk=snapshot.chunk(ref),
+                article=snapshot.article(ref.article_id),
+                score=fused[cid],
+                rank=len(passages) + 1,
+                scores=tuple(sorted(sig.items())),
+            )
+        )
+        if len(passages) >= k:
+            break
+    return SearchResult(passages, qvec)

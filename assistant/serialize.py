@@ -1,0 +1,63 @@
+"""Answers and passages as JSON-ready dicts: the one serialiser used by CLI, UI and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .types import Answer, Article, Passage, Quote
+
+
+def article_to_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "url": article.url,
+        "path": article.path,
+        "published": article.published.isoformat() if article.published else None,
+        "date_source": article.date_source,
+        "source_id": article.source_id,
+    }
+    if with_text:
+        out["text"] = article.text
+    return out
+
+
+def quote_to_dict(quote: Quote) -> dict[str, Any]:
+    return {
+        "text": quote.text,
+        "start": quote.start,
+        "end": quote.end,
+        "score": quote.score,
+        "passage_rank": quote.passage_rank,
+        "speaker": quote.speaker,
+        "article": article_to_dict(quote.article),
+    }
+
+
+def passage_to_dict(passage: Passage) -> dict[str, Any]:
+    return {
+        "rank": passage.rank,
+        "score": round(passage.score, 6),
+        "scores": {k: round(v, 6) for k, v in passage.scores},
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "article": article_to_dict(passage.article),
+    }
+
+
+def answer_to_dict(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "rewritten_question": answer.rewritten_question,
+        "text": answer.text,
+        "answerable": answer.answerable,
+        "mode": answer.mode,
+        "notice": answer.notice,
+        "quotes": [quote_to_dict(q) for q in answer.quotes],
+        "rejected": [{"text": r.text, "key": r.key, "reason": r.reason} for r in answer.rejected],
+        "raw_output": answer.raw_output,
+        "passages": [passage_to_dict(p) for p in answer.passages],
+        "timings": {k: round(v, 4) for k, v in answer.timings},
+    }

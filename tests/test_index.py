@@ -1,0 +1,213 @@
+"""The index on disk: build, ask, round trips, incremental updates, mismatches, corruption."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from assistant import (
+    Assistant,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
+from assistant.store import index_lock
+
+from .conftest import REPORTS
+
+SHELL_QUESTION = "How long does it take for the shell to reach its target?"
+SHELL_QUOTE = "It takes around 40 seconds for the shell to reach its target."
+
+
+def _results(assistant, question="Who is defending Bakhmut?"):
+    return [(p.article.id, p.start, p.end, round(p.score, 6)) for p in assistant.search(question, k=5)]
+
+
+def test_ask_about_the_seed_quotes_the_shell_sentence_with_outlet_and_date(seed_assistant):
+    answer = seed_assistant.ask(SHELL_QUESTION)
+    assert answer.answerable
+    top = answer.quotes[0]
+    assert top.text == SHELL_QUOTE
+    assert top.article.outlet == "Al Jazeera"
+    assert top.article.date_label == "2022-10-07"
+    assert "[1]" in answer.text and "Al Jazeera" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        SHELL_QUESTION,
+        "Who is defending Bakhmut?",
+        "What did Nikolai say about the Russians?",
+        "How many people once lived in Bakhmut?",
+        "When was Lyman seized?",
+    ],
+)
+def test_every_quote_slices_back_to_its_article(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    for quote in answer.quotes:
+        stored = seed_assistant.article(quote.article.id)
+        assert stored.text[quote.start : quote.end] == quote.text
+
+
+def test_search_returns_passages_with_offsets_and_article(seed_assistant):
+    passages = seed_assistant.search("Who is defending Bakhmut?", k=2)
+    assert passages and passages[0].rank == 1
+    for p in passages:
+        assert p.article.text[p.start : p.end] == p.text
+        assert "dense" in dict(p.scores)
+
+
+def test_open_gives_the_same_search_results_as_build(tmp_path, embedder):
+    built = Assistant.build([REPORTS], index_dir=tmp_path / "i", embedder=embedder)
+    reopened = Assistant.open(tmp_path / "i", embedder=embedder)
+    assert _results(built) == _results(reopened)
+
+
+def test_update_twice_changes_nothing(tmp_path, embedder, reports_copy):
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    before = _results(a)
+    report = a.update([reports_copy])
+    assert report.added == [] and report.removed == [] and report.chunks_embedded == 0
+    assert report.unchanged == 1
+    assert _results(a) == before
+
+
+def test_update_embeds_only_the_new_article(tmp_path, embedder, reports_copy):
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    new = reports_copy / "kherson.txt"
+    new.write_text("date 2022-11-11 Ukrainian troops entered Kherson city on Friday.\n\nCrowds greeted the soldiers in the central square.")
+    report = a.update([reports_copy])
+    assert len(report.added) == 1 and report.unchanged == 1
+    assert report.chunks_embedded == 1
+    answer = a.ask("Who entered Kherson city?")
+    assert answer.quotes[0].article.published.isoformat() == "2022-11-11"
+    assert "Kherson" in answer.quotes[0].text
+
+
+def test_changed_file_replaces_its_old_article(tmp_path, embedder, reports_copy):
+    f = reports_copy / "note.txt"
+    f.write_text("Old title\n\nThe bridge was closed on Monday.")
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    f.write_text("New title\n\nThe bridge reopened on Tuesday.")
+    report = a.update([reports_copy])
+    assert len(report.added) == 1 and len(report.removed) == 1
+    assert sorted(x.title for x in a.articles() if "title" in x.title) == ["New title"]
+
+
+def test_sync_removes_articles_of_deleted_files_and_plain_update_keeps_them(tmp_path, embedder, reports_copy):
+    f = reports_copy / "gone.txt"
+    f.write_text("Gone title\n\nThis report will be deleted.")
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    f.unlink()
+    assert a.update([reports_copy]).removed == []
+    assert len(a.articles()) == 2
+    assert len(a.update([reports_copy], sync=True).removed) == 1
+    assert [x.outlet for x in a.articles()] == ["Al Jazeera"]
+
+
+def test_a_broken_file_keeps_what_it_indexed_before(tmp_path, embedder, reports_copy):
+    f = reports_copy / "feed.jsonl"
+    f.write_text('{"text": "Feed report about grain exports from Odesa."}\n')
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    f.write_bytes(b"\xff\xfe broken")
+    report = a.update([reports_copy])
+    assert report.failures and "feed.jsonl" in str(report.failures[0])
+    assert report.removed == []
+    assert any("Odesa" in x.text for x in a.articles())
+
+
+def test_same_id_with_different_text_keeps_the_first(tmp_path, embedder):
+    f = tmp_path / "dup.jsonl"
+    f.write_text('{"id": "a1", "text": "First version."}\n{"id": "a1", "text": "Second version."}\n')
+    a = Assistant.build([f], index_dir=tmp_path / "i", embedder=embedder)
+    assert [x.text for x in a.articles()] == ["First version."]
+    assert "already used" in a.last_report.failures[0].reason
+
+
+def test_remove_deletes_article_chunks_and_vectors(tmp_path, embedder, reports_copy):
+    (reports_copy / "extra.txt").write_text("Extra title\n\nAn extra report on Mariupol.")
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    extra = next(x for x in a.articles() if x.title == "Extra title")
+    a.remove([extra.id])
+    assert all(p.article.id != extra.id for p in a.search("Mariupol", k=10))
+    assert a.info()["counts"]["articles"] == 1
+
+
+def test_open_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="assistant index build"):
+        Assistant.open(tmp_path / "nothing")
+
+
+def test_model_mismatch_names_the_fix(seed_index, tmp_path, embedder):
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["embedding_model"] = "some/other-model"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="ASSISTANT_EMBEDDING_MODEL|assistant index build"):
+        Assistant.open(copy, embedder=embedder)
+
+
+def test_format_mismatch_names_the_rebuild_command(seed_index, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["format"] = 99
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="assistant index build"):
+        Assistant.open(copy)
+
+
+@pytest.mark.parametrize("victim", ["vectors.faiss", "store.sqlite"])
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_altered_index_file_is_detected(seed_index, tmp_path, victim, damage):
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index, copy)
+    gen = json.loads((copy / "manifest.json").read_text())["generation"]
+    path = copy / gen / victim
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="assistant index build"):
+        Assistant.open(copy)
+
+
+def test_second_writer_gets_a_clear_lock_error(tmp_path, embedder, reports_copy):
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    with index_lock(tmp_path / "i"):
+        with pytest.raises(IndexLockedError, match="another process"):
+            a.update([reports_copy])
+
+
+def test_failed_update_leaves_the_index_as_it_was(tmp_path, embedder, reports_copy, monkeypatch):
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    before = _results(a)
+    (reports_copy / "new.txt").write_text("New\n\nSomething new about Kyiv.")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(type(embedder), "embed", explode)
+    with pytest.raises(RuntimeError):
+        a.update([reports_copy])
+    monkeypatch.undo()
+    reopened = Assistant.open(tmp_path / "i", embedder=embedder)
+    assert _results(reopened) == before
+    assert not [p for p in (tmp_path / "i").iterdir() if p.name.startswith(".tmp-")]
+    assert len(reopened.update([reports_copy]).added) == 1
+
+
+def test_reader_sees_updates_from_another_writer_without_restart(tmp_path, embedder, reports_copy):
+    writer = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    reader = Assistant.open(tmp_path / "i", embedder=embedder)
+    assert len(reader.articles()) == 1
+    (reports_copy / "odesa.txt").write_text("Odesa port\n\nGrain ships left Odesa port on Monday.")
+    writer.update([reports_copy])
+    assert len(reader.articles()) == 2
