@@ -27,7 +27,6 @@ from .ingest import load_paths, make_article
 from .types import Answer, Article, Chunk, Filters, Passage, Quote, RejectedQuote, TextDelta
 
 __all__ = [
-    "NOT_COVERED",
     "Answer",
     "Article",
     "Assistant",
@@ -43,6 +42,7 @@ __all__ = [
     "IngestError",
     "LLMError",
     "ModelError",
+    "NOT_COVERED",
     "Passage",
     "PromptError",
     "Quote",
