@@ -6,12 +6,15 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from .answering import extractive
+from . import chat
+from .answering import extractive, llm
 from .config import Settings
 from .embedding import Embedder, load_embedder
-from .errors import IndexMismatchError
+from .errors import IndexMismatchError, LLMError
 from .indexing import Progress, UpdateReport, apply
 from .ingest import make_article
 from .retrieval import search as _search
@@ -28,9 +31,16 @@ class Assistant:
     (the embedder) are injected or loaded from settings, so tests, CLI and UI share one path.
     """
 
-    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        llm_model: Any | None = None,
+    ) -> None:
         self.settings = settings or Settings.load()
         self._embedder = embedder
+        self._llm = llm_model  # a LangChain chat model; None = built from settings when needed
         self._snapshot: Snapshot | None = None
         self._lock = threading.RLock()
         self.last_report: UpdateReport | None = None
@@ -164,10 +174,11 @@ class Assistant:
         k: int | None = None,
         filters: Filters | None = None,
         history: Sequence[dict[str, str]] = (),
+        mode: str | None = None,
     ) -> Answer:
         """Answer a question with verbatim quotes, or say the reports don't cover it."""
         answer: Answer | None = None
-        for event in self.stream(question, k=k, filters=filters, history=history):
+        for event in self.stream(question, k=k, filters=filters, history=history, mode=mode):
             if isinstance(event, Answer):
                 answer = event
         assert answer is not None  # stream always ends with an Answer
@@ -180,36 +191,81 @@ class Assistant:
         k: int | None = None,
         filters: Filters | None = None,
         history: Sequence[dict[str, str]] = (),
+        mode: str | None = None,
     ) -> Iterator[TextDelta | Answer]:
-        """Yield pieces of the answer text as they are ready, then the final Answer."""
+        """Yield pieces of the answer text as they are ready, then the final Answer.
+
+        ``mode`` is "extractive" or "llm" (default: settings.answer_mode). In LLM mode the
+        pieces are the model's raw tokens; the final Answer holds only verified quotes, and falls
+        back to the extractive answer, with a notice, when the LLM fails or nothing verifies.
+        """
         began = time.perf_counter()
+        mode = mode or self.settings.answer_mode
+        standalone = self._standalone(question, history, mode)
         result = _search(
-            self.snapshot, self.embedder, question, k=k or self.settings.top_k, filters=filters
+            self.snapshot, self.embedder, standalone, k=k or self.settings.top_k, filters=filters
         )
         searched = time.perf_counter()
-        answer = extractive.answer(
-            question,
-            result.passages,
-            result.query_vector,
-            self.embedder,
-            max_quotes=self.settings.max_quotes,
-            threshold=self.settings.abstain_threshold,
-        )
+        answer: Answer | None = None
+        notice = ""
+        if mode == "llm":
+            try:
+                for event in llm.stream_answer(standalone, result.passages, self.settings, self._llm):
+                    if isinstance(event, Answer):
+                        answer = event
+                    else:
+                        yield event
+            except LLMError as exc:
+                notice = f"{exc}; showing the extractive answer instead."
+            if answer is not None and not answer.quotes and not llm.refused(answer.raw_output):
+                notice = (
+                    f"None of the model's {len(answer.rejected)} quotes could be verified in the "
+                    f"reports; showing the extractive answer instead."
+                    if answer.rejected
+                    else "The model's answer held no quote that could be checked; showing the "
+                    "extractive answer instead."
+                )
+        if answer is None or notice:
+            fallback = extractive.answer(
+                standalone,
+                result.passages,
+                result.query_vector,
+                self.embedder,
+                max_quotes=self.settings.max_quotes,
+                threshold=self.settings.abstain_threshold,
+            )
+            if answer is not None:  # keep what the model said, for inspection
+                fallback = replace(fallback, raw_output=answer.raw_output, rejected=answer.rejected)
+            answer = replace(fallback, notice=notice) if notice else fallback
+            for line in answer.text.splitlines(keepends=True):
+                yield TextDelta(line)
         done = time.perf_counter()
-        for line in answer.text.splitlines(keepends=True):
-            yield TextDelta(line)
-        yield _with_timings(answer, (("search", searched - began), ("answer", done - searched)))
+        yield replace(
+            answer,
+            question=question,
+            rewritten_question=standalone if standalone != question else "",
+            timings=(("search", searched - began), ("answer", done - searched)),
+        )
+
+    def _standalone(self, question: str, history: Sequence[dict[str, str]], mode: str) -> str:
+        """Rewrite a follow-up into a standalone question (LLM when in LLM mode, else rules)."""
+        if not history:
+            return question
+        if mode == "llm":
+            try:
+                return llm.rewrite_question(question, history, self.settings, self._llm) or question
+            except LLMError:
+                pass  # the rule-based rewrite below is a fine fallback
+        return chat.rewrite(question, history)
+
+    def conversation(self) -> chat.Conversation:
+        """Return a Conversation that keeps history between questions."""
+        return chat.Conversation(self)
 
 
 def _with_index(settings: Settings | None, index_dir: PathLike | None) -> Settings:
     settings = settings or Settings.load()
     return settings.replace(index_dir=Path(index_dir)) if index_dir is not None else settings
-
-
-def _with_timings(answer: Answer, timings: tuple[tuple[str, float], ...]) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, timings=timings + answer.timings)
 
 
 def index_exists(index_dir: PathLike) -> bool:

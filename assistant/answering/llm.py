@@ -1,0 +1,178 @@
+"""The LLM answerer: a chat model picks quotes by passage key; every quote is verified.
+
+Backends are LangChain chat models: any OpenAI-compatible server (llama.cpp, vLLM, LM Studio,
+OpenAI) or Ollama. The model sees passages keyed ``[P1]..[Pn]`` and must answer with quotes tied
+to keys. A quote is shown only if ``verify.locate`` finds it in the passage it cites; the rest
+are kept on the answer as ``rejected``. The raw output is kept too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..config import Settings
+from ..errors import ConfigError, LLMError
+from ..prompts import load_prompt
+from ..types import Answer, Passage, Quote, RejectedQuote, TextDelta
+from . import NOT_COVERED
+from .verify import locate
+
+# `[P2] "quote"`, `[P2]: “quote”`, or `"quote" [P2]`; keys are matched case-insensitively.
+_KEYED = re.compile(r"\[(P\d+)\]\s*[:\-–]?\s*[\"“](.+?)[\"”](?=\s*(?:\[|$|\n))", re.IGNORECASE | re.MULTILINE)
+_TRAILING_KEY = re.compile(r"[\"“]([^\"”\n]{3,}?)[\"”]\s*\[(P\d+)\]", re.IGNORECASE)
+_UNKEYED = re.compile(r"^\s*[-*]?\s*[\"“]([^\"”\n]{3,})[\"”]\s*$", re.MULTILINE)
+_LEAD = re.compile(r"^\s*ANSWER:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def chat_model(settings: Settings) -> Any:
+    """Return the LangChain chat model the settings describe."""
+    if not settings.llm_model:
+        raise ConfigError("no LLM model set: set ASSISTANT_LLM_MODEL (and ASSISTANT_LLM_BASE_URL)")
+    if settings.llm_backend == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=settings.llm_model,
+            base_url=settings.llm_base_url or None,
+            temperature=0,
+            client_kwargs={"timeout": settings.llm_timeout},
+        )
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url or None,
+        api_key=settings.llm_api_key or "not-needed",  # local servers ignore the key
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        temperature=0,
+        max_tokens=512,
+    )
+
+
+def passages_block(passages: Sequence[Passage]) -> str:
+    """Return the passages as the prompt shows them, keyed [P1]..[Pn]."""
+    blocks = []
+    for i, p in enumerate(passages, start=1):
+        a = p.article
+        blocks.append(f"[P{i}] {a.outlet or 'unknown outlet'}, {a.date_label}, {a.title}\n{p.text}")
+    return "\n\n".join(blocks)
+
+
+def parse(raw: str) -> tuple[str, list[tuple[str, str]]]:
+    """Return the model's lead sentence and its (key, quote) claims, in order."""
+    lead_match = _LEAD.search(raw)
+    lead = lead_match.group(1).strip() if lead_match else ""
+    claims: list[tuple[str, str]] = []
+    seen_spans: list[tuple[int, int]] = []
+    for m in _KEYED.finditer(raw):
+        claims.append((m.group(1).upper(), m.group(2)))
+        seen_spans.append(m.span())
+    for m in _TRAILING_KEY.finditer(raw):
+        if not any(s <= m.start() < e for s, e in seen_spans):
+            claims.append((m.group(2).upper(), m.group(1)))
+            seen_spans.append(m.span())
+    for m in _UNKEYED.finditer(raw):
+        if not any(s <= m.start() < e for s, e in seen_spans):
+            claims.append(("", m.group(1)))
+    return lead, claims
+
+
+def verify_claims(
+    claims: Sequence[tuple[str, str]], passages: Sequence[Passage]
+) -> tuple[list[Quote], list[RejectedQuote]]:
+    """Keep the claims found verbatim in the passage they cite; reject the others with a reason."""
+    keyed = {f"P{i}": p for i, p in enumerate(passages, start=1)}
+    quotes: list[Quote] = []
+    rejected: list[RejectedQuote] = []
+    for key, text in claims:
+        passage = keyed.get(key)
+        if passage is None:
+            reason = "no passage key given" if not key else f"cites {key}, which was never given"
+            rejected.append(RejectedQuote(text, key, reason))
+            continue
+        quote = locate(text, passage)
+        if quote is None:
+            rejected.append(RejectedQuote(text, key, f"not found verbatim in {key}"))
+        elif not any(q.article.id == quote.article.id and q.start == quote.start and q.end == quote.end for q in quotes):
+            quotes.append(quote)
+    return quotes, rejected
+
+
+def compose(lead: str, quotes: Sequence[Quote], rejected: Sequence[RejectedQuote]) -> str:
+    lines = [lead] if lead else []
+    for n, q in enumerate(quotes, start=1):
+        lines.append(f"{q.article.outlet or 'One report'} ({q.article.date_label}): “{q.text}” [{n}]")
+    if rejected:
+        lines.append(
+            f"{len(rejected)} of the model's quotes could not be verified in the reports and were dropped."
+        )
+    return "\n".join(lines)
+
+
+def stream_answer(
+    question: str, passages: Sequence[Passage], settings: Settings, model: Any | None = None
+) -> Iterator[TextDelta | Answer]:
+    """Yield the model's tokens as they arrive, then the verified Answer.
+
+    Raises LLMError when the backend fails or times out; the caller falls back to extractive.
+    An Answer with no quotes (and answerable=False) means nothing could be verified.
+    """
+    template = load_prompt("answer", settings.prompts_dir)
+    prompt = template.substitute(
+        passages=passages_block(passages), question=question, not_covered=NOT_COVERED
+    )
+    model = model or chat_model(settings)
+    parts: list[str] = []
+    try:
+        for chunk in model.stream([("human", prompt)]):
+            piece = chunk.content if isinstance(chunk.content, str) else ""
+            if piece:
+                parts.append(piece)
+                yield TextDelta(piece)
+    except Exception as exc:  # noqa: BLE001 - any backend failure means: fall back
+        raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}") from exc
+    raw = "".join(parts)
+    lead, claims = parse(raw)
+    quotes, rejected = verify_claims(claims, passages)
+    yield Answer(
+        question=question,
+        text=compose(lead, quotes, rejected) if quotes else NOT_COVERED,
+        quotes=tuple(quotes),
+        answerable=bool(quotes),
+        passages=tuple(passages),
+        rejected=tuple(rejected),
+        raw_output=raw,
+        mode="llm",
+    )
+
+
+def refused(raw: str) -> bool:
+    """Return True when the model said the passages don't answer the question."""
+    return NOT_COVERED.lower().rstrip(".") in raw.lower().replace("’", "'")
+
+
+def rewrite_question(
+    question: str, history: Sequence[dict[str, Any]], settings: Settings, model: Any | None = None
+) -> str:
+    """Return the model's standalone form of a follow-up question (one line)."""
+    template = load_prompt("rewrite", settings.prompts_dir)
+    turns = "\n".join(
+        f"{m.get('role', 'user')}: {str(m.get('content', ''))[:500]}" for m in history[-6:]
+    )
+    prompt = template.substitute(history=turns, question=question)
+    model = model or chat_model(settings)
+    try:
+        reply = model.invoke([("human", prompt)])
+    except Exception as exc:  # noqa: BLE001 - any backend failure means: use the rules
+        raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}") from exc
+    text = reply.content if isinstance(reply.content, str) else ""
+    line = text.strip().split("\n", 1)[0].strip().strip('"')
+    return line if 3 <= len(line) <= 500 else question
+
+
+def _redact(message: str, settings: Settings) -> str:
+    """Keep the API key out of error messages."""
+    return message.replace(settings.llm_api_key, "***") if settings.llm_api_key else message

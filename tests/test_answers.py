@@ -1,0 +1,123 @@
+"""Answer paths: LLM quotes verified or dropped, fallbacks with notices, follow-ups, prompts."""
+
+from __future__ import annotations
+
+import json
+import string
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant import NOT_COVERED, Assistant, PromptError, Settings, TextDelta
+from assistant.answering.llm import passages_block
+from assistant.chat import Conversation, rewrite
+from assistant.prompts import load_prompt
+
+SHELL = "It takes around 40 seconds for the shell to reach its target."
+
+
+def scripted(*replies):
+    return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+
+
+class Broken:
+    def stream(self, messages):
+        raise TimeoutError("read timed out")
+        yield  # pragma: no cover
+
+    def invoke(self, messages):
+        raise TimeoutError("read timed out")
+
+
+def llm_assistant(seed_index, embedder, model):
+    settings = Settings.load(env={}, index_dir=seed_index, answer_mode="llm", llm_model="scripted")
+    return Assistant.open(settings=settings, embedder=embedder) if model is None else Assistant(
+        settings, embedder=embedder, llm_model=model
+    )
+
+
+def test_llm_quotes_that_verify_are_shown_and_invented_ones_rejected(seed_index, embedder):
+    raw = f'ANSWER: About 40 seconds.\n[P1] "{SHELL}"\n[P1] "The shell takes 40 seconds to land."\n'
+    a = llm_assistant(seed_index, embedder, scripted(raw))
+    events = list(a.stream("How long does it take for the shell to reach its target?"))
+    answer = events[-1]
+    assert any(isinstance(e, TextDelta) for e in events[:-1])
+    assert [q.text for q in answer.quotes] == [SHELL]
+    assert [r.text for r in answer.rejected] == ["The shell takes 40 seconds to land."]
+    assert "could not be verified" in answer.text
+    assert answer.raw_output == raw and answer.mode == "llm"
+    q = answer.quotes[0]
+    assert q.article.text[q.start : q.end] == q.text
+
+
+def test_llm_with_nothing_verifiable_falls_back_to_extractive_with_notice(seed_index, embedder):
+    raw = '[P1] "Bakhmut has fallen."\n[P9] "Everything is fine."'
+    a = llm_assistant(seed_index, embedder, scripted(raw))
+    answer = a.ask("How long does it take for the shell to reach its target?")
+    assert answer.mode == "extractive" and "could be verified" in answer.notice
+    assert answer.quotes[0].text == SHELL
+    assert len(answer.rejected) == 2 and answer.raw_output == raw
+    assert all(r.text not in [q.text for q in answer.quotes] for r in answer.rejected)
+
+
+def test_llm_failure_falls_back_with_a_visible_notice(seed_index, embedder):
+    a = llm_assistant(seed_index, embedder, Broken())
+    answer = a.ask("How long does it take for the shell to reach its target?")
+    assert answer.mode == "extractive" and "LLM backend failed" in answer.notice
+    assert answer.quotes[0].text == SHELL
+
+
+def test_llm_refusal_is_respected(seed_index, embedder):
+    a = llm_assistant(seed_index, embedder, scripted(NOT_COVERED))
+    answer = a.ask("Who won the 2022 World Cup?")
+    assert not answer.answerable and answer.quotes == () and answer.text == NOT_COVERED
+
+
+def test_answer_json_round_trips(seed_assistant):
+    answer = seed_assistant.ask("How long does it take for the shell to reach its target?")
+    data = json.loads(json.dumps(answer.to_dict()))
+    assert data["quotes"][0]["text"] == SHELL and data["answerable"] is True
+    assert {"search", "answer"} <= set(data["timings"])
+
+
+@pytest.mark.parametrize(
+    "history,question,expected",
+    [
+        ([], "Who is defending Bakhmut?", "Who is defending Bakhmut?"),
+        (["Who is defending Bakhmut?"], "And what about Lyman?", "Who is defending Lyman?"),
+        (["Who is defending Bakhmut?"], "What about Lyman?", "Who is defending Lyman?"),
+        (["Who seized Lyman?"], "When did that happen?", "When did that happen? (Lyman)"),
+        (["Who is defending Bakhmut?", "And what about Lyman?"], "When did it start?", "When did it start? (Lyman)"),
+        (["Who is defending Bakhmut?"], "What did Nikolai say?", "What did Nikolai say?"),
+    ],
+)
+def test_follow_up_is_rewritten_with_entities_of_previous_turns(history, question, expected):
+    turns = [m for q in history for m in ({"role": "user", "content": q}, {"role": "assistant", "content": "…"})]
+    assert rewrite(question, turns) == expected
+
+
+def test_conversation_answers_a_follow_up_and_reports_the_rewrite(seed_assistant):
+    conv = Conversation(seed_assistant)
+    conv.ask("Who is defending Bakhmut?")
+    answer = conv.ask("How many people once lived there?")
+    assert answer.rewritten_question == "How many people once lived there? (Bakhmut)"
+    assert any("70,000" in q.text for q in answer.quotes)
+
+
+def test_prompts_in_the_repository_load():
+    folder = Settings().prompts_dir
+    assert set(load_prompt("answer", folder).get_identifiers()) == {"passages", "question", "not_covered"}
+    assert set(load_prompt("rewrite", folder).get_identifiers()) == {"history", "question"}
+
+
+def test_prompt_with_an_unknown_variable_is_refused(tmp_path):
+    (tmp_path / "answer.md").write_text("$passages $question $not_covered $surprise")
+    with pytest.raises(PromptError, match="surprise"):
+        load_prompt("answer", tmp_path)
+
+
+def test_passages_with_braces_and_dollars_fill_the_prompt(seed_assistant):
+    passages = seed_assistant.search("Bakhmut", k=2)
+    template = string.Template("$passages")
+    assert "[P1]" in template.substitute(passages=passages_block(passages) + " {x} $5")
