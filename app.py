@@ -1,45 +1,293 @@
-"""Gradio web UI over the assistant's public API.
+"""Gradio web UI over the assistant's public API: chat with quoted evidence, and a library.
 
     python app.py [--index DIR] [--host 127.0.0.1] [--port 7860]
+
+Clicking a citation [n] opens the article beside the chat with the quoted span in a <mark>,
+from the stored offsets. Everything taken from articles is escaped by ``assistant.render``.
+State that differs per user (filters, the last answer) lives in the browser session; the index
+is shared, and one update runs at a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import datetime as dt
+import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import gradio as gr
 
-from assistant import Assistant, AssistantError, Settings
-from assistant.render import quote_html
+from assistant import (
+    Answer,
+    Assistant,
+    AssistantError,
+    Filters,
+    Settings,
+    TextDelta,
+    index_exists,
+)
+from assistant.render import answer_html, article_html, evidence_html
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+EXAMPLES = [
+    "How long does it take for the shell to reach its target?",
+    "Who is defending Bakhmut?",
+    "What did Nikolai say about the Russians?",
+]
+CSS = """
+.hidden-input { display: none !important; }
+.quote { border-left: 4px solid #c48f00; margin: 0.4em 0; padding: 0.2em 0.8em; }
+.quote footer { font-size: 0.85em; color: #555; }
+.cite { font-weight: bold; text-decoration: none; cursor: pointer; }
+.notice { color: #8a4b00; }
+.rewritten { color: #555; font-size: 0.9em; }
+.article { max-height: 70vh; overflow-y: auto; line-height: 1.5; }
+.article .meta, .passage .meta { font-size: 0.85em; color: #555; margin-bottom: 0.5em; }
+.score { color: #777; }
+mark { background: #ffe066; padding: 0 2px; }
+"""
+# A click on any citation link (#cite/<article>/<start>/<end>) is sent to the server through a
+# hidden textbox; a nonce makes a second click on the same citation count too.
+HEAD = """
+<script>
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href^="#cite/"]');
+  if (!link) return;
+  event.preventDefault();
+  const box = document.querySelector('#cite-target textarea, #cite-target input');
+  if (!box) return;
+  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(box), 'value').set;
+  setter.call(box, link.getAttribute('href').slice(6) + '/' + Date.now());
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+});
+</script>
+"""
+SCROLL_TO_MARK = """() => { setTimeout(() => {
+  const mark = document.getElementById('quote-mark');
+  if (mark) mark.scrollIntoView({block: 'center', behavior: 'smooth'});
+}, 150); }"""
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str) -> str:
+    """Return a file name that can't leave its folder (no separators, NUL, or leading dots)."""
+    base = Path(name.replace("\\", "/").replace("\x00", "")).name
+    cleaned = _SAFE_NAME.sub("_", base).lstrip(".") or "upload"
+    return cleaned[:120]
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise gr.Error(f"Dates are written YYYY-MM-DD, got {text!r}") from exc
+
+
+def library_rows(assistant: Assistant, query: str = "") -> list[list[object]]:
+    q = (query or "").lower().strip()
+    rows = []
+    for aid, title, outlet, date, chunks, _path in assistant.snapshot.article_stats():
+        if q and q not in f"{title} {outlet} {date}".lower():
+            continue
+        rows.append([title or "(untitled)", outlet, date or "undated", chunks, aid])
+    return rows
+
+
+def figures(assistant: Assistant) -> str:
+    info = assistant.info()
+    counts = info.get("counts", {})
+    return (
+        f"**{counts.get('articles', 0)} articles**, {counts.get('chunks', 0)} chunks · model "
+        f"`{info['embedding_model']}` · last update {info.get('updated', '?')}"
+    )
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
     """Return the app's Blocks, answering through ``assistant``."""
+    settings = assistant.settings
+    modes = ["extractive"] + (["llm"] if settings.llm_model else [])
 
-    def respond(message: str, history: list[dict]) -> str:
+    def respond(message, history, since, until, outlets, k, mode):
+        if not (message or "").strip():
+            raise gr.Error("Type a question first.")
+        filters = Filters(since=parse_day(since), until=parse_day(until), outlets=tuple(outlets or ()))
+        turns = [m for m in history if m.get("role") in ("user", "assistant")]
+        history = history + [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        answer: Answer | None = None
+        partial = ""
         try:
-            answer = assistant.ask(message, history=history)
+            for event in assistant.stream(message, k=int(k), filters=filters, history=turns, mode=mode):
+                if isinstance(event, TextDelta):
+                    partial += event.text
+                    history[-1] = {"role": "assistant", "content": partial}
+                    yield history, gr.skip(), ""
+                else:
+                    answer = event
+        except (AssistantError, ValueError) as exc:
+            history[-1] = {"role": "assistant", "content": f"⚠ {exc}"}
+            yield history, gr.skip(), ""
+            return
+        assert answer is not None
+        history[-1] = {"role": "assistant", "content": answer_html(answer)}
+        yield history, evidence_html(answer.passages), ""
+
+    def open_citation(value: str):
+        try:
+            article_id, start, end, _nonce = value.split("/")
+            article = assistant.article(article_id)
+            return article_html(article, int(start), int(end))
+        except (ValueError, KeyError):
+            return "<p>That article is no longer in the index.</p>"
+
+    def add_files(files, progress=gr.Progress()):
+        if not files:
+            raise gr.Error("Choose one or more files first.")
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads_dir()))
+        paths = []
+        for f in files:
+            source = Path(f if isinstance(f, str) else f.name)
+            if source.stat().st_size > settings.ui_max_upload_mb * 1024 * 1024:
+                raise gr.Error(f"{source.name} is larger than {settings.ui_max_upload_mb} MB")
+            target = folder / safe_filename(source.name)
+            shutil.copyfile(source, target)
+            paths.append(target)
+        progress(0, desc="indexing")
+        report = assistant.update(paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage))
+        return _after_change(report)
+
+    def add_pasted(text, title, outlet, published):
+        if not (text or "").strip():
+            raise gr.Error("Paste the article's text first.")
+        try:
+            report = assistant.add_text(text, title=title or "", outlet=outlet or "", published=parse_day(published))
         except AssistantError as exc:
-            return f"**Error:** {exc}"
-        parts = [answer.text] if not answer.quotes else []
-        parts += [quote_html(n, q) for n, q in enumerate(answer.quotes, start=1)]
-        return "\n\n".join(parts)
+            raise gr.Error(str(exc)) from exc
+        return _after_change(report)
+
+    def delete(article_id):
+        if not article_id:
+            raise gr.Error("Pick an article to delete.")
+        return _after_change(assistant.remove([article_id]))
+
+    def _after_change(report):
+        lines = [f"✔ {report.summary()}"] + [f"✖ {f.path}: {f.reason}" for f in report.failures]
+        return (
+            "\n".join(f"- {line}" for line in lines),
+            library_rows(assistant),
+            figures(assistant),
+            gr.update(choices=assistant.snapshot.outlets()),
+            gr.update(choices=_delete_choices()),
+        )
+
+    def uploads_dir() -> Path:
+        folder = Path(settings.index_dir) / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _delete_choices():
+        return [(f"{r[0]} ({r[1]}, {r[2]})", r[4]) for r in library_rows(assistant)]
 
     with gr.Blocks(title="Report assistant") as demo:
-        gr.Markdown("## Report assistant\nAsk about the indexed reports; every answer is quoted.")
-        gr.ChatInterface(respond)
+        gr.Markdown("## Report assistant\nAnswers are verbatim quotes from the reports, each cited. Click **[n]** to read it in the article.")
+        with gr.Tab("Ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Chat", height=520, elem_id="chat")
+                    question = gr.Textbox(label="Question", placeholder="Ask about the reports…", elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("Ask", variant="primary", elem_id="ask")
+                        clear = gr.Button("New chat")
+                    gr.Examples(EXAMPLES, inputs=question)
+                    with gr.Accordion("Filters and options", open=False):
+                        with gr.Row():
+                            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
+                            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                        outlets = gr.Dropdown(assistant.snapshot.outlets(), multiselect=True, label="Outlets")
+                        k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages")
+                        mode = gr.Radio(modes, value=settings.answer_mode if settings.answer_mode in modes else "extractive", label="Answer mode")
+                with gr.Column(scale=2):
+                    article_view = gr.HTML("<p>Click a citation [n] to open its article here.</p>", elem_id="article-view", label="Article")
+                    with gr.Accordion("Evidence behind the last answer", open=False):
+                        evidence = gr.HTML(elem_id="evidence")
+            cite = gr.Textbox(elem_id="cite-target", elem_classes=["hidden-input"], show_label=False)
+        with gr.Tab("Library"):
+            stats = gr.Markdown(figures(assistant), elem_id="figures")
+            status = gr.Markdown(elem_id="status")
+            with gr.Row():
+                with gr.Column():
+                    files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Upload articles", elem_id="upload")
+                    add_btn = gr.Button("Add files to the index", elem_id="add-files")
+                with gr.Column():
+                    paste = gr.Textbox(lines=6, label="…or paste an article", elem_id="paste")
+                    with gr.Row():
+                        p_title = gr.Textbox(label="Title")
+                        p_outlet = gr.Textbox(label="Outlet")
+                        p_date = gr.Textbox(label="Date (YYYY-MM-DD)")
+                    paste_btn = gr.Button("Add pasted article", elem_id="add-paste")
+            search = gr.Textbox(label="Search the library", elem_id="library-search")
+            table = gr.Dataframe(
+                library_rows(assistant), headers=["title", "outlet", "date", "chunks", "id"],
+                interactive=False, elem_id="library",
+            )
+            with gr.Row():
+                victim = gr.Dropdown(_delete_choices(), label="Delete an article")
+                delete_btn = gr.Button("Delete", variant="stop")
+
+        ask_inputs = [question, chat, since, until, outlets, k, mode]
+        ask_outputs = [chat, evidence, question]
+        send.click(respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name="ask")
+        question.submit(respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False)
+        clear.click(lambda: ([], "", "<p>Click a citation [n] to open its article here.</p>"), None, [chat, evidence, article_view], api_name=False)
+        cite.input(open_citation, cite, article_view, api_name="open_citation").then(None, None, None, js=SCROLL_TO_MARK)
+        change_outputs = [status, table, stats, outlets, victim]
+        add_btn.click(add_files, files, change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="add_files")
+        paste_btn.click(add_pasted, [paste, p_title, p_outlet, p_date], change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="add_text")
+        delete_btn.click(delete, victim, change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="delete")
+        search.change(lambda q: library_rows(assistant, q), search, table, api_name="library")
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
+
+
+def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs) -> gr.Blocks:
+    """Start the UI with the app's CSS, click handler, login and upload limits; return it."""
+    settings = assistant.settings
+    auth = None
+    if settings.ui_auth:
+        user, _, password = settings.ui_auth.partition(":")
+        auth = (user, password)
+    demo = build_ui(assistant)
+    demo.launch(
+        server_name=kwargs.pop("server_name", settings.ui_host),
+        server_port=kwargs.pop("server_port", settings.ui_port),
+        auth=auth,
+        css=CSS,
+        head=HEAD,
+        max_file_size=f"{settings.ui_max_upload_mb}mb",
+        prevent_thread_lock=prevent_thread_lock,
+        **kwargs,
+    )
     return demo
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the report assistant web UI.")
     parser.add_argument("--index", default=None, help="index folder (default: index/)")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; ASSISTANT_UI_HOST)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 7860; ASSISTANT_UI_PORT)")
+    parser.add_argument("--reports", default="reports", help="folder indexed when no index exists yet")
     args = parser.parse_args()
-    assistant = Assistant.open(settings=Settings.load(index_dir=args.index))
-    build_ui(assistant).launch(server_name=args.host, server_port=args.port)
+    settings = Settings.load(index_dir=args.index, ui_host=args.host, ui_port=args.port)
+    if not index_exists(settings.index_dir):
+        print(f"No index at {settings.index_dir}; indexing {args.reports} first…")
+        assistant = Assistant.build([args.reports], settings=settings)
+    else:
+        assistant = Assistant.open(settings=settings)
+    launch(assistant)
 
 
 if __name__ == "__main__":

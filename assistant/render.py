@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from .types import Answer, Article, Passage, Quote
 
@@ -44,18 +45,74 @@ def passage_to_text(p: Passage) -> str:
     return f"#{p.rank} {p.score:.4f} {citation(p.article)}\n{p.text}"
 
 
+def cite_href(article_id: str, start: int, end: int) -> str:
+    """Return the in-page link the UI turns into "open this article at this span"."""
+    return f"#cite/{html.escape(article_id, quote=True)}/{start}/{end}"
+
+
+def _title_link(article: Article) -> str:
+    title = html.escape(article.title or "untitled")
+    if article.url.startswith(("http://", "https://")):
+        url = html.escape(article.url, quote=True)
+        return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    return title
+
+
 def quote_html(n: int, quote: Quote) -> str:
-    """Return one quote as an HTML block quote with its escaped citation."""
+    """Return one quote as an HTML block quote; its [n] opens the article at the quote."""
     a = quote.article
-    title = html.escape(a.title or "untitled")
-    if a.url.startswith(("http://", "https://")):
-        title = f'<a href="{html.escape(a.url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    speaker = f"{html.escape(quote.speaker)}: " if quote.speaker else ""
     return (
-        f'<blockquote class="quote" data-article="{html.escape(a.id)}" data-start="{quote.start}" '
-        f'data-end="{quote.end}"><p>{html.escape(quote.text)}</p>'
-        f'<footer><span class="cite">[{n}]</span> {html.escape(a.outlet or "unknown outlet")}, '
-        f"{html.escape(a.date_label)} · {title}</footer></blockquote>"
+        f'<blockquote class="quote"><p>{speaker}“{html.escape(quote.text)}”</p>'
+        f'<footer><a class="cite" href="{cite_href(a.id, quote.start, quote.end)}">[{n}]</a> '
+        f"<b>{html.escape(a.outlet or 'unknown outlet')}</b>, {html.escape(a.date_label)} · "
+        f"{_title_link(a)}</footer></blockquote>"
     )
+
+
+def answer_html(answer: Answer) -> str:
+    """Return a whole answer as safe HTML for the chat: lead, notices, quotes, fallbacks."""
+    parts = []
+    if answer.rewritten_question:
+        parts.append(f'<p class="rewritten">Understood as: <i>{html.escape(answer.rewritten_question)}</i></p>')
+    if answer.notice:
+        parts.append(f'<p class="notice">⚠ {html.escape(answer.notice)}</p>')
+    if not answer.answerable:
+        parts.append(f"<p><b>{html.escape(answer.text)}</b></p>")
+        if answer.passages:
+            items = "".join(
+                f'<li><a class="cite" href="{cite_href(p.article.id, p.start, p.end)}">'
+                f"{html.escape(p.article.label)}</a> · {html.escape(p.article.title or 'untitled')}</li>"
+                for p in answer.passages[:3]
+            )
+            parts.append(f"<p>Closest passages (they don't answer it):</p><ul>{items}</ul>")
+        return "\n".join(parts)
+    if answer.lead:
+        who = "The model's summary" if answer.mode == "llm" else "In short"
+        parts.append(f'<p class="lead"><span class="lead-label">{who}:</span> {html.escape(answer.lead)}</p>')
+    parts.extend(quote_html(n, q) for n, q in enumerate(answer.quotes, start=1))
+    if answer.rejected:
+        parts.append(
+            f'<p class="notice">{len(answer.rejected)} of the model\'s quotes were not found in the '
+            f"reports and are not shown.</p>"
+        )
+    return "\n".join(parts)
+
+
+def evidence_html(passages: Sequence[Passage]) -> str:
+    """Return the passages behind an answer, with their scores, as safe HTML."""
+    if not passages:
+        return "<p>No passages yet.</p>"
+    rows = []
+    for p in passages:
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in p.scores)
+        rows.append(
+            f'<div class="passage"><div class="meta"><a class="cite" href="{cite_href(p.article.id, p.start, p.end)}">'
+            f"#{p.rank}</a> {html.escape(p.article.label)} · {html.escape(p.article.title or 'untitled')}"
+            f' <span class="score">score {p.score:.4f} ({html.escape(scores)})</span></div>'
+            f"<p>{html.escape(p.text)}</p></div>"
+        )
+    return "".join(rows)
 
 
 def article_html(article: Article, start: int | None = None, end: int | None = None) -> str:

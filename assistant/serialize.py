@@ -52,6 +52,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "rewritten_question": answer.rewritten_question,
         "text": answer.text,
+        "lead": answer.lead,
         "answerable": answer.answerable,
         "mode": answer.mode,
         "notice": answer.notice,

@@ -135,6 +135,7 @@ class Answer:
     text: str
     quotes: tuple[Quote, ...] = ()
     answerable: bool = True
+    lead: str = ""  # one short sentence before the quotes ("" when none); not itself a quote
     rewritten_question: str = ""  # standalone form of a follow-up; "" when unchanged
     passages: tuple[Passage, ...] = ()  # the evidence the answer was drawn from
     rejected: tuple[RejectedQuote, ...] = ()

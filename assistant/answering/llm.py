@@ -140,6 +140,7 @@ def stream_answer(
     yield Answer(
         question=question,
         text=compose(lead, quotes, rejected) if quotes else NOT_COVERED,
+        lead=lead if quotes else "",
         quotes=tuple(quotes),
         answerable=bool(quotes),
         passages=tuple(passages),

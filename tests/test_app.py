@@ -1,0 +1,105 @@
+"""The web app's endpoints, called through gradio_client against a real Gradio server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+from gradio_client import Client
+
+from assistant import Assistant, Settings
+
+import app as webapp
+
+SHELL = "It takes around 40 seconds for the shell to reach its target."
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(seed_index, embedder, tmp_path_factory):
+    """A real Gradio server on loopback over a private copy of the seed index."""
+    index = tmp_path_factory.mktemp("app") / "index"
+    shutil.copytree(seed_index, index)
+    assistant = Assistant.open(settings=Settings.load(env={}, index_dir=index), embedder=embedder)
+    demo = webapp.launch(assistant, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port())
+    url = f"http://127.0.0.1:{demo.server_port}/"
+    yield url, assistant
+    demo.close()
+
+
+def reply_text(chat) -> str:
+    """Return the last assistant message's HTML (Gradio 6 gives a list of typed parts)."""
+    content = chat[-1]["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def ask(client, question, **kw):
+    args = dict(since="", until="", outlets=[], k=8, mode="extractive") | kw
+    chat, evidence, box = client.predict(
+        question, [], args["since"], args["until"], args["outlets"], args["k"], args["mode"], api_name="/ask"
+    )
+    return chat, evidence
+
+
+def test_ask_endpoint_returns_the_quote_with_outlet_date_and_citation_link(served):
+    url, assistant = served
+    chat, evidence = ask(Client(url, verbose=False), "How long does it take for the shell to reach its target?")
+    reply = reply_text(chat)
+    assert SHELL in reply and "Al Jazeera" in reply and "2022-10-07" in reply
+    assert 'href="#cite/' in reply and "[1]" in reply
+    assert "score" in evidence
+
+
+def test_date_filter_outside_the_reports_gives_no_quotes(served):
+    url, _ = served
+    chat, _ = ask(Client(url, verbose=False), "Who is defending Bakhmut?", since="2030-01-01")
+    assert "The reports don&#x27;t say." in reply_text(chat)
+
+
+def test_open_citation_highlights_the_span_from_stored_offsets(served):
+    url, assistant = served
+    article = assistant.articles()[0]
+    start = article.text.index(SHELL)
+    html = Client(url, verbose=False).predict(f"{article.id}/{start}/{start + len(SHELL)}/1", api_name="/open_citation")
+    assert f'<mark id="quote-mark">{SHELL}</mark>' in html
+    assert "Al Jazeera" in html
+
+
+def test_pasted_article_with_html_is_answerable_and_escaped(served):
+    url, _ = served
+    client = Client(url, verbose=False)
+    text = (
+        "Officials said the new bridge over the Dnipro opened on Tuesday <script>alert(1)</script>.\n\n"
+        "Engineers said <img src=x onerror=alert(2)> the bridge carries 4,000 trucks a day."
+    )
+    status, *_ = client.predict(text, "Dnipro bridge <b>opens</b>", "Test Wire", "2022-11-01", api_name="/add_text")
+    assert "1 added" in status
+    chat, _ = ask(client, "How many trucks a day does the Dnipro bridge carry?")
+    reply = reply_text(chat)
+    assert "4,000 trucks" in reply
+    assert "<img" not in reply and "<script>" not in reply and "&lt;img" in reply
+
+
+def test_library_lists_articles_and_search_filters_them(served):
+    url, _ = served
+    client = Client(url, verbose=False)
+    table = client.predict("al jazeera", api_name="/library")
+    rows = table["data"] if isinstance(table, dict) else table
+    assert rows and rows[0][1] == "Al Jazeera"
+    assert client.predict("no such outlet xyz", api_name="/library")["data"] in ([], [[]], [["", "", "", "", ""]])
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [("../../etc/passwd", "passwd"), ("/abs/path/x.txt", "x.txt"), ("a\x00b.txt", "ab.txt"), ("..", "upload"), (".hidden.txt", "hidden.txt")],
+)
+def test_uploaded_file_names_cannot_leave_their_folder(name, expected):
+    assert webapp.safe_filename(name) == expected
