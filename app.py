@@ -243,7 +243,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         send.click(respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name="ask")
         question.submit(respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False)
         clear.click(lambda: ([], "", "<p>Click a citation [n] to open its article here.</p>"), None, [chat, evidence, article_view], api_name=False)
-        cite.input(open_citation, cite, article_view, api_name="open_citation").then(None, None, None, js=SCROLL_TO_MARK)
+        cite.change(open_citation, cite, article_view, api_name="open_citation").then(None, None, None, js=SCROLL_TO_MARK)
         change_outputs = [status, table, stats, outlets, victim]
         add_btn.click(add_files, files, change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="add_files")
         paste_btn.click(add_pasted, [paste, p_title, p_outlet, p_date], change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="add_text")

@@ -110,7 +110,10 @@ class Assistant:
         return self.last_report
 
     def add_text(self, text: str, *, title: str = "", outlet: str = "", url: str = "", published: object = None) -> UpdateReport:
-        """Add one article from pasted text."""
+        """Add one article from pasted text; without a title, its first line is the title."""
+        if not title.strip():
+            first = text.strip().split("\n", 1)[0].strip()
+            title = first if len(first) <= 200 else first[:200].rsplit(" ", 1)[0] + "…"
         return self.add_articles(
             [make_article(text, title=title, outlet=outlet, url=url, published=published)]
         )

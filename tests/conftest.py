@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,25 @@ def seed_index(tmp_path_factory, embedder) -> Path:
 @pytest.fixture()
 def seed_assistant(seed_index, embedder) -> Assistant:
     return Assistant.open(seed_index, embedder=embedder)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(seed_index, embedder, tmp_path_factory):
+    """A real Gradio server on loopback over a private copy of the seed index: (url, assistant)."""
+    import app as webapp
+
+    index = tmp_path_factory.mktemp("app") / "index"
+    shutil.copytree(seed_index, index)
+    assistant = Assistant.open(settings=Settings.load(env={}, index_dir=index), embedder=embedder)
+    demo = webapp.launch(assistant, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port())
+    yield f"http://127.0.0.1:{demo.server_port}/", assistant
+    demo.close()
 
 
 @pytest.fixture()

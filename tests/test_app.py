@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-
 import pytest
 from gradio_client import Client
-
-from assistant import Assistant, Settings
 
 import app as webapp
 
 SHELL = "It takes around 40 seconds for the shell to reach its target."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(seed_index, embedder, tmp_path_factory):
-    """A real Gradio server on loopback over a private copy of the seed index."""
-    index = tmp_path_factory.mktemp("app") / "index"
-    shutil.copytree(seed_index, index)
-    assistant = Assistant.open(settings=Settings.load(env={}, index_dir=index), embedder=embedder)
-    demo = webapp.launch(assistant, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port())
-    url = f"http://127.0.0.1:{demo.server_port}/"
-    yield url, assistant
-    demo.close()
 
 
 def reply_text(chat) -> str:

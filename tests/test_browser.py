@@ -1,0 +1,103 @@
+"""The UI in a real browser: Debian's chromium driven by Playwright, against a real Gradio server.
+
+Screenshots of each step are saved under test-artifacts/ to be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = ROOT / "test-artifacts"
+SHELL = "It takes around 40 seconds for the shell to reach its target."
+
+pytestmark = pytest.mark.browser
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is missing in CI: .ci/run must `apt-get install -y chromium`")
+    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def page(served):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(served[0])
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, expect: str):
+    page.get_by_role("tab", name="Ask").click()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('#chat .quote')].some(q => q.innerText.includes(text))",
+        arg=expect,
+    )
+
+
+def test_ask_shows_quote_with_outlet_and_date_then_citation_opens_highlighted_article(page):
+    ask(page, "How long does it take for the shell to reach its target?", SHELL)
+    quote = page.locator("#chat .quote").filter(has_text=SHELL).last
+    footer = quote.locator("footer").inner_text()
+    assert "Al Jazeera" in footer and "2022-10-07" in footer
+    page.screenshot(path=str(SHOTS / "1-answer.png"))
+
+    quote.locator("a.cite").click()
+    mark = page.locator("#article-view mark#quote-mark")
+    mark.wait_for()
+    assert mark.inner_text() == SHELL
+    page.wait_for_timeout(600)  # the smooth scroll settles
+    box = mark.bounding_box()
+    view = page.locator("#article-view .article").bounding_box()
+    assert box and view and view["y"] <= box["y"] <= view["y"] + view["height"], "mark not scrolled into view"
+    page.screenshot(path=str(SHOTS / "2-citation-highlighted.png"))
+
+
+def test_uploaded_article_is_answerable_right_after(page, tmp_path):
+    report = tmp_path / "odesa-grain.txt"
+    report.write_text(
+        "date 2022-08-01 The first grain ship left Odesa on Monday under a UN-brokered deal.\n\n"
+        "The Razoni carried 26,000 tonnes of corn bound for Lebanon, officials said.",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Library").click()
+    page.set_input_files("#upload input[type=file]", str(report))
+    page.click("#add-files")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('1 added')")
+    page.screenshot(path=str(SHOTS / "3-upload.png"))
+    ask(page, "How many tonnes of corn did the Razoni carry?", "26,000 tonnes")
+    page.screenshot(path=str(SHOTS / "4-answer-from-upload.png"))
+
+
+def test_article_with_html_and_script_renders_inert(page):
+    page.get_by_role("tab", name="Library").click()
+    page.fill("#paste textarea", (
+        "Saboteurs damaged the Kerch bridge early on Saturday <script>window.__pwned = 1</script>.\n\n"
+        "Witnesses said <img src=x onerror=\"window.__pwned = 2\"> the bridge fire burned for hours."
+    ))
+    page.click("#add-paste")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('1 added')")
+    ask(page, "How long did the Kerch bridge fire burn?", "burned for hours")
+    quote = page.locator("#chat .quote").filter(has_text="burned for hours").last
+    assert "<img src=x" in quote.inner_text()
+    quote.locator("a.cite").click()
+    page.wait_for_function("() => document.querySelector('#article-view mark')?.innerText.includes('burned for hours')")
+    assert "<script>window.__pwned = 1</script>" in page.locator("#article-view").inner_text()
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#article-view img, #chat img[src='x']").count() == 0
+    page.screenshot(path=str(SHOTS / "5-inert-html.png"))
