@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
@@ -13,7 +14,7 @@ from typing import Any
 from . import chat
 from .answering import extractive, llm
 from .config import Settings
-from .embedding import Embedder, load_embedder
+from .embedding import Embedder, load_embedder, model_label
 from .errors import IndexMismatchError, LLMError
 from .indexing import Progress, UpdateReport, apply
 from .ingest import make_article
@@ -84,8 +85,13 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
+            s = self.settings
             self._embedder = load_embedder(
-                self.settings.embedding_model, self.settings.embed_batch_size, self.settings.threads
+                s.embedding_model,
+                s.embed_batch_size,
+                s.threads,
+                backend=s.embedding_backend,
+                cache_dir=Path(s.cache_dir) if s.cache_dir else None,
             )
         return self._embedder
 
@@ -127,11 +133,14 @@ class Assistant:
     def _open_snapshot(self) -> Snapshot:
         with self._lock:
             snapshot = Snapshot(self.index_dir)
-            if snapshot.model != self.settings.embedding_model:
+            wanted = self._embedder.name if self._embedder else model_label(
+                self.settings.embedding_model, self.settings.embedding_backend
+            )
+            if snapshot.model != wanted:
                 raise IndexMismatchError(
                     f"index at {self.index_dir} was built with model {snapshot.model!r}, but the "
-                    f"settings ask for {self.settings.embedding_model!r}; set "
-                    f"ASSISTANT_EMBEDDING_MODEL={snapshot.model} or rebuild it with "
+                    f"settings ask for {wanted!r}; set ASSISTANT_EMBEDDING_MODEL and "
+                    f"ASSISTANT_EMBEDDING_BACKEND to match, or rebuild it with "
                     f"`assistant index build PATH... --index {self.index_dir}`"
                 )
             old, self._snapshot = self._snapshot, snapshot
@@ -163,11 +172,28 @@ class Assistant:
         return self.snapshot.article(article_id)
 
     def search(
-        self, question: str, k: int | None = None, *, filters: Filters | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        filters: Filters | None = None,
+        as_of: dt.date | None = None,
+        methods: tuple[str, ...] = ("dense", "bm25"),
+        dates: bool = True,
     ) -> list[Passage]:
-        """Return the passages that best match a question, best first."""
+        """Return the passages that best match a question, best first.
+
+        Time words in the question ("this week") are read relative to ``as_of`` (default today).
+        """
         return _search(
-            self.snapshot, self.embedder, question, k=k or self.settings.top_k, filters=filters
+            self.snapshot,
+            self.embedder,
+            question,
+            k=k or self.settings.top_k,
+            filters=filters,
+            as_of=as_of or dt.date.today(),
+            methods=methods,
+            dates=dates,
         ).passages
 
     def ask(
@@ -178,10 +204,13 @@ class Assistant:
         filters: Filters | None = None,
         history: Sequence[dict[str, str]] = (),
         mode: str | None = None,
+        as_of: dt.date | None = None,
     ) -> Answer:
         """Answer a question with verbatim quotes, or say the reports don't cover it."""
         answer: Answer | None = None
-        for event in self.stream(question, k=k, filters=filters, history=history, mode=mode):
+        for event in self.stream(
+            question, k=k, filters=filters, history=history, mode=mode, as_of=as_of
+        ):
             if isinstance(event, Answer):
                 answer = event
         assert answer is not None  # stream always ends with an Answer
@@ -195,6 +224,7 @@ class Assistant:
         filters: Filters | None = None,
         history: Sequence[dict[str, str]] = (),
         mode: str | None = None,
+        as_of: dt.date | None = None,
     ) -> Iterator[TextDelta | Answer]:
         """Yield pieces of the answer text as they are ready, then the final Answer.
 
@@ -206,7 +236,12 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         standalone = self._standalone(question, history, mode)
         result = _search(
-            self.snapshot, self.embedder, standalone, k=k or self.settings.top_k, filters=filters
+            self.snapshot,
+            self.embedder,
+            standalone,
+            k=k or self.settings.top_k,
+            filters=filters,
+            as_of=as_of or dt.date.today(),
         )
         searched = time.perf_counter()
         answer: Answer | None = None
@@ -256,10 +291,26 @@ class Assistant:
             return question
         if mode == "llm":
             try:
-                return llm.rewrite_question(question, history, self.settings, self._llm) or question
+                rewritten = llm.rewrite_question(question, history, self.settings, self._llm)
+                if rewritten and rewritten.strip().lower() != question.strip().lower():
+                    return rewritten
             except LLMError:
                 pass  # the rule-based rewrite below is a fine fallback
         return chat.rewrite(question, history)
+
+    def evaluate(self, queries: PathLike, *, answers: bool = True) -> dict[str, Any]:
+        """Score retrieval and answers on an RTQA-format query file (see assistant.evaluation)."""
+        from . import evaluation
+
+        return evaluation.evaluate(self, evaluation.load_queries(queries), answers=answers)
+
+    def as_retriever(
+        self, k: int = 5, *, filters: Filters | None = None, as_of: dt.date | None = None
+    ) -> Any:
+        """Return a langchain-core BaseRetriever over this index (documents carry metadata)."""
+        from .lc_retriever import ReportRetriever
+
+        return ReportRetriever(assistant=self, k=k, filters=filters, as_of=as_of)
 
     def conversation(self) -> chat.Conversation:
         """Return a Conversation that keeps history between questions."""

@@ -121,6 +121,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import format_table
+
+    assistant = Assistant.open(settings=_settings(args))
+    results = {}
+    for path in args.queries:
+        result = assistant.evaluate(path, answers=not args.no_answers)
+        results[str(path)] = result
+        if not args.json:
+            print(f"== {path}: {result['answerable']} answerable, {result['unanswerable']} unanswerable")
+            print(format_table(result))
+            print()
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=None, help="index folder (default: index/ or ASSISTANT_INDEX_DIR)")
@@ -154,6 +171,10 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ask", parents=[common, filters], help="answer with cited quotes")
     a.add_argument("question")
     a.set_defaults(func=cmd_ask)
+    e = sub.add_parser("eval", parents=[common], help="score retrieval and answers on RTQA-format queries")
+    e.add_argument("--queries", nargs="+", required=True, type=Path, help="JSONL query files")
+    e.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
+    e.set_defaults(func=cmd_eval)
     return top
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -105,14 +106,45 @@ class SentenceTransformerEmbedder:
         return self.embed([text])[0]
 
 
-_CACHE: dict[tuple[str, int, int], SentenceTransformerEmbedder] = {}
+_CACHE: dict[tuple[str, str, int, int], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
+ONNX_SUFFIX = "+onnx-int8"  # appended to the model name in the manifest for the ONNX backend
 
 
-def load_embedder(model: str = DEFAULT_MODEL, batch_size: int = 64, threads: int = 0) -> Embedder:
-    """Return the shared embedder for a model, loading it on first use."""
-    key = (model, batch_size, threads)
+def load_embedder(
+    model: str = DEFAULT_MODEL,
+    batch_size: int = 64,
+    threads: int = 0,
+    backend: str = "sentence-transformers",
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """Return the shared embedder for a model and backend, loading it on first use."""
+    key = (model, backend, batch_size, threads)
     with _CACHE_LOCK:
         if key not in _CACHE:
-            _CACHE[key] = SentenceTransformerEmbedder(model, batch_size, threads)
+            if backend == "onnx-int8":
+                from .embedding_onnx import OnnxInt8Embedder
+
+                location = packaged_model_path() if model == DEFAULT_MODEL else model
+                if not Path(location).is_dir():
+                    raise ModelError(
+                        f"the onnx-int8 backend needs a local model folder, got {model!r}; use "
+                        f"ASSISTANT_EMBEDDING_BACKEND=sentence-transformers for hub names"
+                    )
+                _CACHE[key] = OnnxInt8Embedder(
+                    model_label(model, backend), location, cache_dir or default_cache_dir(), batch_size, threads
+                )
+            else:
+                _CACHE[key] = SentenceTransformerEmbedder(model, batch_size, threads)
         return _CACHE[key]
+
+
+def model_label(model: str, backend: str) -> str:
+    """Return the name an index records for vectors made by ``model`` through ``backend``."""
+    return model + ONNX_SUFFIX if backend == "onnx-int8" else model
+
+
+def default_cache_dir() -> Path:
+    """Return where derived model files (the ONNX export) are cached."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "report-assistant"

@@ -117,6 +117,8 @@ def apply(
                 writer.drop_sources(key)
             for aid in by_file.get(key, ()):
                 writer.add_source(key, aid)
+        for source_id, aid in report.aliases:
+            writer.add_alias(source_id, aid)
         if sync:
             roots = [_resolved(str(p)) for p in paths]
             seen = {_resolved(f) for f in report.files}

@@ -6,11 +6,13 @@ or outlet filter still returns k passages instead of starving after a post-filte
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import timeframe
 from .embedding import Embedder
 from .store import Snapshot
 from .types import Filters, Passage
@@ -27,6 +29,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[\w][\w'’.-]*[\w]|\w")
 RRF_K = 60  # reciprocal-rank constant from the RRF paper; the RTQA baseline uses it too
 CANDIDATES = 100  # hits taken from each of dense and keyword search before fusion
+FUTURE_PENALTY = 0.5  # score factor for reports published after the question's as_of date
 
 
 def query_terms(text: str) -> list[str]:
@@ -61,8 +64,18 @@ def search(
     k: int = 8,
     filters: Filters | None = None,
     max_per_article: int = 2,
+    methods: tuple[str, ...] = ("dense", "bm25"),
+    as_of: dt.date | None = None,
+    dates: bool = True,
 ) -> SearchResult:
-    """Return the top ``k`` passages for a question, at most ``max_per_article`` per article."""
+    """Return the top ``k`` passages for a question, at most ``max_per_article`` per article.
+
+    ``methods`` picks the rankers fused ("dense", "bm25"; both by default). When the question
+    names a time ("this week", "in October 2022") or ``as_of`` is given, the same rankers also
+    run restricted to that window and join the fusion, so reports from the right days rise
+    without shutting out undated ones; reports dated after ``as_of`` are pushed down.
+    ``dates=False`` turns all of that off (the no-dates baseline).
+    """
     filters = filters or Filters()
     allowed = None
     if filters.active:
@@ -73,24 +86,47 @@ def search(
             article_ids=filters.article_ids,
         )
     qvec = embedder.embed_query(question)
-    dense = snapshot.search_vectors(qvec, CANDIDATES, allowed)
-    keyword = snapshot.search_terms(fts_expression(question), CANDIDATES, allowed)
+    match = fts_expression(question)
+    lists: list[tuple[str, list[tuple[int, float]]]] = []
+
+    def run(suffix: str, ids: np.ndarray | None) -> None:
+        if "dense" in methods:
+            lists.append(("dense" + suffix, snapshot.search_vectors(qvec, CANDIDATES, ids)))
+        if "bm25" in methods:
+            lists.append(("bm25" + suffix, snapshot.search_terms(match, CANDIDATES, ids)))
+
+    run("", allowed)
+    frame = timeframe.resolve(question, as_of) if dates else None
+    if frame is not None:
+        window = snapshot.chunk_ids_where(
+            since=max(frame.since, filters.since or frame.since),
+            until=min(frame.until, filters.until or frame.until),
+            outlets=filters.outlets,
+            article_ids=filters.article_ids,
+        )
+        if len(window):
+            run("@date", window)
 
     fused: dict[int, float] = {}
     signals: dict[int, dict[str, float]] = {}
-    for name, hits in (("dense", dense), ("bm25", keyword)):
+    for name, hits in lists:
         for rank, (cid, score) in enumerate(hits, start=1):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
-            signals.setdefault(cid, {})[name] = score
-    order = sorted(fused, key=lambda c: fused[c], reverse=True)
-    refs = snapshot.chunk_refs(order[: k * 6])
+            signals.setdefault(cid, {}).setdefault(name.split("@")[0], score)
+    order = sorted(fused, key=lambda c: fused[c], reverse=True)[: max(k * 8, 50)]
+    refs = snapshot.chunk_refs(order)
+    if dates and as_of is not None:  # a report from after the question's date can't be what it asks about
+        for cid in order:
+            ref = refs.get(cid)
+            published = snapshot.article(ref.article_id).published if ref else None
+            if published and published > as_of + dt.timedelta(days=1):
+                fused[cid] *= FUTURE_PENALTY
+        order.sort(key=lambda c: fused[c], reverse=True)
     passages: list[Passage] = []
     per_article: dict[str, int] = {}
     for cid in order:
         ref = refs.get(cid)
-        if ref is None:
-            continue
-        if per_article.get(ref.article_id, 0) >= max_per_article:
+        if ref is None or per_article.get(ref.article_id, 0) >= max_per_article:
             continue
         per_article[ref.article_id] = per_article.get(ref.article_id, 0) + 1
         sig = signals[cid]

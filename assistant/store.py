@@ -61,6 +61,9 @@ CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     title, body, content='', tokenize='porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS source_ids (
+    source_id TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (source_id, article_id)
+);
 CREATE TABLE IF NOT EXISTS sources (
     file TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (file, article_id)
 );
@@ -272,7 +275,15 @@ class Snapshot:
         return [r[0] for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet") if r[0]]
 
     def find_by_source_id(self, source_id: str) -> list[str]:
-        return [r[0] for r in self._query("SELECT id FROM articles WHERE source_id = ?", (source_id,))]
+        """Return the stored articles that a source's own id (e.g. a JSON "id") refers to."""
+        return [
+            r[0]
+            for r in self._query(
+                "SELECT article_id FROM source_ids WHERE source_id = ? "
+                "UNION SELECT id FROM articles WHERE source_id = ?",
+                (source_id, source_id),
+            )
+        ]
 
     def sources(self) -> dict[str, set[str]]:
         """Return file -> article ids for every recorded source file."""
@@ -345,15 +356,6 @@ class Writer:
     def article_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM articles")}
 
-    def source_id_texts(self, source_ids: Iterable[str]) -> dict[str, str]:
-        """Return source_id -> article id for source ids already stored."""
-        out = {}
-        for sid in source_ids:
-            row = self.db.execute("SELECT id FROM articles WHERE source_id = ?", (sid,)).fetchone()
-            if row:
-                out[sid] = row[0]
-        return out
-
     def cached_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Return stored vectors for chunk hashes already embedded (the embedding cache)."""
         out: dict[str, np.ndarray] = {}
@@ -392,6 +394,9 @@ class Writer:
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
 
+    def add_alias(self, source_id: str, article_id: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO source_ids VALUES (?, ?)", (source_id, article_id))
+
     def add_source(self, file: str, article_id: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO sources VALUES (?, ?)", (file, article_id))
 
@@ -418,6 +423,7 @@ class Writer:
                 self.vectors.remove_ids(np.asarray([r[0] for r in rows], dtype=np.int64))
             self.db.execute("DELETE FROM chunks WHERE article_id = ?", (aid,))
             self.db.execute("DELETE FROM sources WHERE article_id = ?", (aid,))
+            self.db.execute("DELETE FROM source_ids WHERE article_id = ?", (aid,))
             removed += self.db.execute("DELETE FROM articles WHERE id = ?", (aid,)).rowcount
         return removed
 

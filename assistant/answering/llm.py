@@ -37,6 +37,7 @@ def chat_model(settings: Settings) -> Any:
             model=settings.llm_model,
             base_url=settings.llm_base_url or None,
             temperature=0,
+            num_predict=settings.llm_max_tokens,
             client_kwargs={"timeout": settings.llm_timeout},
         )
     from langchain_openai import ChatOpenAI
@@ -48,7 +49,7 @@ def chat_model(settings: Settings) -> Any:
         timeout=settings.llm_timeout,
         max_retries=0,
         temperature=0,
-        max_tokens=512,
+        max_tokens=settings.llm_max_tokens,
     )
 
 

@@ -40,6 +40,7 @@ class IngestReport:
     failures: list[IngestError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file that was read (or tried)
     sources: list[tuple[str, str]] = field(default_factory=list)  # (file, article id) pairs
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (source id, article id) pairs
 
     def summary(self) -> str:
         return f"{len(self.articles)} articles read, {len(self.failures)} failed"
@@ -116,6 +117,8 @@ def load_paths(paths: Iterable[str | os.PathLike[str]]) -> IngestReport:
                 report.failures.append(loaded)
                 continue
             report.sources.append((str(item), loaded.id))
+            if loaded.source_id:  # a duplicate text's own id still finds the stored article
+                report.aliases.append((loaded.source_id, loaded.id))
             if loaded.id not in seen:
                 seen.add(loaded.id)
                 report.articles.append(loaded)

@@ -1,0 +1,167 @@
+"""`assistant eval`: retrieval and answer metrics on RTQA-format query files.
+
+Metrics follow ../shared/bench/rtqa/README.md exactly: chunks are ranked, collapsed to articles
+in rank order (first occurrence wins); Hits@k and MRR@10 over articles; answer@5 over the text
+of the top 5 chunks; answer-in-quotes over the answer's quotes joined; abstention on sets whose
+questions have no gold articles. Baselines (BM25 alone, dense alone) run in the same pass over
+the same chunks and model, so the table compares like with like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+SYSTEMS: dict[str, dict[str, Any]] = {
+    # name: keyword arguments for Assistant.search
+    "bm25": {"methods": ("bm25",), "use_dates": False},
+    "dense": {"methods": ("dense",), "use_dates": False},
+    "hybrid": {"methods": ("dense", "bm25"), "use_dates": False},
+    "hybrid+dates": {"methods": ("dense", "bm25"), "use_dates": True},
+}
+_QUOTES = re.compile(r"[\"'“”‘’«»`]")
+
+
+def normalise_answer(text: str) -> str:
+    """Lower-case, NFKC, no quote characters, collapsed whitespace (the README's rule)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(_QUOTES.sub("", text).split())
+
+
+def load_queries(path: str | Path) -> list[dict[str, Any]]:
+    """Read an RTQA-format JSONL query file."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read queries from {path}: {exc}") from exc
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+@dataclass
+class SystemScores:
+    hits: dict[int, float] = field(default_factory=dict)
+    mrr10: float = 0.0
+    answer_at5: float = 0.0
+    latency_ms: list[float] = field(default_factory=list)
+
+    def row(self) -> dict[str, float]:
+        return {
+            "hits@1": self.hits.get(1, 0.0), "hits@5": self.hits.get(5, 0.0),
+            "hits@10": self.hits.get(10, 0.0), "mrr@10": self.mrr10, "answer@5": self.answer_at5,
+            "search_p50_ms": _percentile(self.latency_ms, 0.5),
+            "search_p95_ms": _percentile(self.latency_ms, 0.95),
+        }
+
+
+def evaluate(
+    assistant: Any,
+    queries: Iterable[dict[str, Any]],
+    *,
+    systems: Sequence[str] = tuple(SYSTEMS),
+    answers: bool = True,
+) -> dict[str, Any]:
+    """Return metrics for each retrieval system, plus the answer metrics of the full system."""
+    queries = list(queries)
+    answerable = [q for q in queries if q.get("gold_article_ids")]
+    unanswerable = [q for q in queries if not q.get("gold_article_ids")]
+    snapshot = assistant.snapshot
+    gold_ids = {
+        q["id"]: {aid for g in q["gold_article_ids"] for aid in snapshot.find_by_source_id(g)}
+        for q in answerable
+    }
+    out: dict[str, Any] = {"questions": len(queries), "answerable": len(answerable),
+                           "unanswerable": len(unanswerable), "systems": {}}
+    for name in systems:
+        cfg = SYSTEMS[name]
+        scores = SystemScores()
+        hits = {1: 0, 5: 0, 10: 0}
+        mrr = 0.0
+        ans5 = 0
+        for q in answerable:
+            as_of = dt.date.fromisoformat(q["question_date"]) if cfg["use_dates"] and q.get("question_date") else None
+            began = time.perf_counter()
+            passages = assistant.search(
+                q["question"], k=30, methods=cfg["methods"], as_of=as_of, dates=cfg["use_dates"]
+            )
+            scores.latency_ms.append((time.perf_counter() - began) * 1000)
+            ranked: list[str] = []
+            for p in passages:
+                if p.article.id not in ranked:
+                    ranked.append(p.article.id)
+            gold = gold_ids[q["id"]]
+            first = next((i for i, aid in enumerate(ranked[:10], start=1) if aid in gold), None)
+            for k in hits:
+                hits[k] += int(first is not None and first <= k)
+            mrr += 1.0 / first if first else 0.0
+            top5 = normalise_answer(" ".join(p.text for p in passages[:5]))
+            ans5 += int(normalise_answer(q["answer"]) in top5)
+        n = max(len(answerable), 1)
+        scores.hits = {k: v / n for k, v in hits.items()}
+        scores.mrr10 = mrr / n
+        scores.answer_at5 = ans5 / n
+        out["systems"][name] = scores.row()
+    if answers:
+        out["answers"] = _answer_metrics(assistant, answerable, unanswerable)
+    return out
+
+
+def _answer_metrics(assistant: Any, answerable: list[dict], unanswerable: list[dict]) -> dict[str, float]:
+    in_quotes = refused_ok = refused_wrong = faithful = total_quotes = 0
+    lengths: list[int] = []
+    latency: list[float] = []
+    for q in answerable + unanswerable:
+        as_of = dt.date.fromisoformat(q["question_date"]) if q.get("question_date") else None
+        began = time.perf_counter()
+        answer = assistant.ask(q["question"], as_of=as_of)
+        latency.append((time.perf_counter() - began) * 1000)
+        for quote in answer.quotes:
+            total_quotes += 1
+            lengths.append(len(quote.text))
+            stored = assistant.article(quote.article.id).text
+            faithful += int(stored[quote.start : quote.end] == quote.text)
+        if q.get("gold_article_ids"):
+            joined = normalise_answer(" ".join(quote.text for quote in answer.quotes))
+            in_quotes += int(bool(joined) and normalise_answer(q["answer"]) in joined)
+            refused_wrong += int(not answer.answerable)
+        else:
+            refused_ok += int(not answer.answerable)
+    return {
+        "answer_in_quotes": in_quotes / max(len(answerable), 1),
+        "answerable_wrongly_refused": refused_wrong / max(len(answerable), 1),
+        "unanswerable_refused": refused_ok / max(len(unanswerable), 1) if unanswerable else float("nan"),
+        "quote_fidelity": faithful / total_quotes if total_quotes else 1.0,
+        "quotes": total_quotes,
+        "mean_quote_chars": statistics.fmean(lengths) if lengths else 0.0,
+        "ask_p50_ms": _percentile(latency, 0.5),
+        "ask_p95_ms": _percentile(latency, 0.95),
+    }
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """Return the systems side by side, then the answer metrics, as a plain-text table."""
+    cols = ["hits@1", "hits@5", "hits@10", "mrr@10", "answer@5", "search_p50_ms", "search_p95_ms"]
+    lines = [f"{'system':<14}" + "".join(f"{c:>15}" for c in cols)]
+    for name, row in result["systems"].items():
+        lines.append(f"{name:<14}" + "".join(f"{row[c]:>15.3f}" for c in cols))
+    if "answers" in result:
+        lines.append("")
+        for key, value in result["answers"].items():
+            lines.append(f"{key:<28}{value:>10.3f}" if isinstance(value, float) else f"{key:<28}{value:>10}")
+    return "\n".join(lines)

