@@ -17,6 +17,7 @@ import numpy as np
 
 from ..embedding import Embedder
 from ..retrieval import query_terms
+from ..attribution import attribute
 from ..sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
 from ..types import Answer, Passage, Quote
 from . import NOT_COVERED
@@ -96,6 +97,18 @@ def score(
     return scored
 
 
+_STATEMENTS = re.compile(
+    r"\bwhat (?:did|do|does|have|has) .+? (?:say|said|tell|told|claim|warn)\b|\bwho said\b|"
+    r"\baccording to\b|\bstatements?\b|\bquoted?\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_statements(question: str) -> bool:
+    """Return True for questions about what someone said ("What did officials say about X?")."""
+    return bool(_STATEMENTS.search(question))
+
+
 def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORDS.findall(text)}
 
@@ -134,8 +147,18 @@ def select(ranked: list[Candidate], max_quotes: int) -> list[list[Candidate]]:
 
 
 def to_quote(c: Candidate) -> Quote:
-    text = c.passage.article.text[c.start : c.end]
-    return Quote(c.passage.article, c.start, c.end, text, round(c.score, 4), c.passage.rank)
+    article = c.passage.article
+    text = article.text[c.start : c.end]
+    speaker = attribute(article.text, c.start, c.end).speaker
+    return Quote(article, c.start, c.end, text, round(c.score, 4), c.passage.rank, speaker)
+
+
+def source_phrase(quote: Quote) -> str:
+    """Return "Nikolai, quoted by Al Jazeera (2022-10-07)" or "Al Jazeera (2022-10-07)"."""
+    outlet = quote.article.outlet or "one report"
+    if quote.speaker:
+        return f"{quote.speaker}, quoted by {outlet} ({quote.article.date_label})"
+    return f"{outlet} ({quote.article.date_label})"
 
 
 def compose(question: str, groups: list[list[Candidate]]) -> tuple[str, list[Quote]]:
@@ -148,11 +171,11 @@ def compose(question: str, groups: list[list[Candidate]]) -> tuple[str, list[Quo
             quotes.append(to_quote(cand))
             marks.append(f"[{len(quotes)}]")
         head = quotes[len(quotes) - len(group)]
-        who = head.article.outlet or "One report"
+        who = source_phrase(head)
         if len(group) > 1:
             outlets = sorted({q.article.outlet or "unknown outlet" for q in quotes[-len(group) :]})
             who = f"{len(group)} reports ({', '.join(outlets)}) agree"
-        lines.append(f"{who} ({head.article.date_label}): “{head.text}” {' '.join(marks)}")
+        lines.append(f"{who}: “{head.text}” {' '.join(marks)}")
     return "\n".join(lines), quotes
 
 
@@ -167,6 +190,8 @@ def answer(
 ) -> Answer:
     """Answer from passages with verbatim quotes, or say the reports don't cover it."""
     ranked = score(question, query_vector, candidates(passages), embedder)
+    if asks_for_statements(question):  # "What did officials say…": only attributed statements
+        ranked = [c for c in ranked if attribute(c.passage.article.text, c.start, c.end).speaker]
     if not ranked or ranked[0].score < threshold:
         return Answer(
             question=question,

@@ -17,6 +17,7 @@ from ..errors import ConfigError, LLMError
 from ..prompts import load_prompt
 from ..types import Answer, Passage, Quote, RejectedQuote, TextDelta
 from . import NOT_COVERED
+from .extractive import source_phrase
 from .verify import locate
 
 # `[P2] "quote"`, `[P2]: “quote”`, or `"quote" [P2]`; keys are matched case-insensitively.
@@ -105,7 +106,7 @@ def verify_claims(
 def compose(lead: str, quotes: Sequence[Quote], rejected: Sequence[RejectedQuote]) -> str:
     lines = [lead] if lead else []
     for n, q in enumerate(quotes, start=1):
-        lines.append(f"{q.article.outlet or 'One report'} ({q.article.date_label}): “{q.text}” [{n}]")
+        lines.append(f"{source_phrase(q)}: “{q.text}” [{n}]")
     if rejected:
         lines.append(
             f"{len(rejected)} of the model's quotes could not be verified in the reports and were dropped."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..attribution import attribute
 from ..types import Passage, Quote
 
 QUOTE_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
@@ -57,12 +58,14 @@ def locate(claim: str, passage: Passage) -> Quote | None:
     found = passage.text.find(claim)
     if found != -1:
         start = passage.start + found
-        return Quote(article, start, start + len(claim), claim, passage_rank=passage.rank)
-    norm_passage, where = normalise(passage.text, passage.start)
-    norm_claim, _ = normalise(claim)
-    found = norm_passage.find(norm_claim)
-    if found == -1 or not norm_claim:
-        return None
-    start = where[found]
-    end = where[found + len(norm_claim) - 1] + 1
-    return Quote(article, start, end, article.text[start:end], passage_rank=passage.rank)
+        end = start + len(claim)
+    else:
+        norm_passage, where = normalise(passage.text, passage.start)
+        norm_claim, _ = normalise(claim)
+        found = norm_passage.find(norm_claim)
+        if found == -1 or not norm_claim:
+            return None
+        start = where[found]
+        end = where[found + len(norm_claim) - 1] + 1
+    speaker = attribute(article.text, start, end).speaker
+    return Quote(article, start, end, article.text[start:end], passage_rank=passage.rank, speaker=speaker)
