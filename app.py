@@ -47,6 +47,14 @@ CSS = """
 .article .meta, .passage .meta { font-size: 0.85em; color: #555; margin-bottom: 0.5em; }
 .score { color: #777; }
 mark { background: #ffe066; padding: 0 2px; }
+.speaker { font-weight: 600; color: #1d4e89; }
+.speaker::after { content: ":"; }
+.conflict, .agree { border: 1px solid #d9822b; border-radius: 6px; padding: 0.3em 0.8em; margin: 0.4em 0; }
+.agree { border-color: #3c8d40; }
+.badge { font-weight: 600; }
+.timeline { padding-left: 1.2em; }
+.timeline .when { font-weight: 700; }
+.dated-by { color: #777; font-size: 0.85em; }
 """
 # A click on any citation link (#cite/<article>/<start>/<end>) is sent to the server through a
 # hidden textbox; a nonce makes a second click on the same citation count too.
@@ -110,7 +118,7 @@ def figures(assistant: Assistant) -> str:
 def build_ui(assistant: Assistant) -> gr.Blocks:
     """Return the app's Blocks, answering through ``assistant``."""
     settings = assistant.settings
-    modes = ["extractive"] + (["llm"] if settings.llm_model else [])
+    modes = ["extractive", "timeline"] + (["llm"] if settings.llm_model else [])
 
     def respond(message, history, since, until, outlets, k, mode):
         if not (message or "").strip():

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import chat
-from .answering import extractive, llm
+from .answering import extractive, llm, news
 from .config import Settings
 from .embedding import Embedder, load_embedder, model_label
 from .errors import IndexMismatchError, LLMError
@@ -235,11 +235,13 @@ class Assistant:
         began = time.perf_counter()
         mode = mode or self.settings.answer_mode
         standalone = self._standalone(question, history, mode)
+        if mode != "timeline" and news.is_timeline_question(standalone):
+            mode = "timeline"
         result = _search(
             self.snapshot,
             self.embedder,
             standalone,
-            k=k or self.settings.top_k,
+            k=max(k or self.settings.top_k, 16) if mode == "timeline" else k or self.settings.top_k,
             filters=filters,
             as_of=as_of or dt.date.today(),
         )
@@ -264,19 +266,24 @@ class Assistant:
                     "extractive answer instead."
                 )
         if answer is None or notice:
+            timeline = mode == "timeline"
             fallback = extractive.answer(
                 standalone,
                 result.passages,
                 result.query_vector,
                 self.embedder,
-                max_quotes=self.settings.max_quotes,
+                max_quotes=news.TIMELINE_QUOTES if timeline else self.settings.max_quotes,
                 threshold=self.settings.abstain_threshold,
+                floor=news.TIMELINE_FLOOR if timeline else 0.8,
             )
+            if timeline:
+                fallback = news.as_timeline(fallback)
             if answer is not None:  # keep what the model said, for inspection
                 fallback = replace(fallback, raw_output=answer.raw_output, rejected=answer.rejected)
             answer = replace(fallback, notice=notice) if notice else fallback
             for line in answer.text.splitlines(keepends=True):
                 yield TextDelta(line)
+        answer = news.with_conflicts(answer)
         done = time.perf_counter()
         yield replace(
             answer,

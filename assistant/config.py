@@ -45,7 +45,7 @@ class Settings:
     max_quotes: int = 3
     # Below this evidence score the answer says the reports don't cover the question.
     abstain_threshold: float = 0.35
-    # Answer mode: "extractive" (no LLM) or "llm".
+    # Answer mode: "extractive" (no LLM), "llm", or "timeline" (dated events in order).
     answer_mode: str = "extractive"
     # LLM backend: "openai" (any OpenAI-compatible server) or "ollama".
     llm_backend: str = "openai"
@@ -79,9 +79,9 @@ class Settings:
             )
         if self.top_k < 1:
             raise ConfigError(f"top_k must be at least 1, got {self.top_k}")
-        if self.answer_mode not in ("extractive", "llm"):
+        if self.answer_mode not in ("extractive", "llm", "timeline"):
             raise ConfigError(
-                f"answer_mode must be 'extractive' or 'llm', got {self.answer_mode!r}"
+                f"answer_mode must be 'extractive', 'llm' or 'timeline', got {self.answer_mode!r}"
             )
         if self.embedding_backend not in ("onnx-int8", "sentence-transformers"):
             raise ConfigError(

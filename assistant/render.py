@@ -61,7 +61,7 @@ def _title_link(article: Article) -> str:
 def quote_html(n: int, quote: Quote) -> str:
     """Return one quote as an HTML block quote; its [n] opens the article at the quote."""
     a = quote.article
-    speaker = f"{html.escape(quote.speaker)}: " if quote.speaker else ""
+    speaker = f'<span class="speaker">{html.escape(quote.speaker)}</span> ' if quote.speaker else ""
     return (
         f'<blockquote class="quote"><p>{speaker}“{html.escape(quote.text)}”</p>'
         f'<footer><a class="cite" href="{cite_href(a.id, quote.start, quote.end)}">[{n}]</a> '
@@ -90,7 +90,28 @@ def answer_html(answer: Answer) -> str:
     if answer.lead:
         who = "The model's summary" if answer.mode == "llm" else "In short"
         parts.append(f'<p class="lead"><span class="lead-label">{who}:</span> {html.escape(answer.lead)}</p>')
-    parts.extend(quote_html(n, q) for n, q in enumerate(answer.quotes, start=1))
+    for c in answer.conflicts:
+        label = "Reports agree" if c.agree else "Reports differ"
+        sides = "".join(
+            f"<li>{html.escape(answer.quotes[f.quote].article.outlet or 'one report')} "
+            f"({html.escape(answer.quotes[f.quote].article.date_label)}): <b>{html.escape(f.text)}</b> "
+            f"<a class=\"cite\" href=\"{cite_href(answer.quotes[f.quote].article.id, answer.quotes[f.quote].start, answer.quotes[f.quote].end)}\">[{f.quote + 1}]</a></li>"
+            for f in c.figures
+        )
+        kind = "agree" if c.agree else "conflict"
+        parts.append(
+            f'<div class="{kind}"><span class="badge">⚖ {label} on {html.escape(c.quantity)}</span><ul>{sides}</ul></div>'
+        )
+    if answer.timeline:
+        items = []
+        for e in answer.timeline:
+            when = e.date.isoformat() if e.date else "undated"
+            note = "" if e.dated_by == "event" else ' <span class="dated-by">(report date)</span>'
+            quotes = "".join(quote_html(i + 1, answer.quotes[i]) for i in e.quotes)
+            items.append(f'<li><span class="when">{when}</span>{note}{quotes}</li>')
+        parts.append(f'<ol class="timeline">{"".join(items)}</ol>')
+    else:
+        parts.extend(quote_html(n, q) for n, q in enumerate(answer.quotes, start=1))
     if answer.rejected:
         parts.append(
             f'<p class="notice">{len(answer.rejected)} of the model\'s quotes were not found in the '

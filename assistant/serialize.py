@@ -60,5 +60,14 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "rejected": [{"text": r.text, "key": r.key, "reason": r.reason} for r in answer.rejected],
         "raw_output": answer.raw_output,
         "passages": [passage_to_dict(p) for p in answer.passages],
+        "conflicts": [
+            {"quantity": c.quantity, "agree": c.agree,
+             "figures": [{"quote": f.quote, "value": f.value, "text": f.text} for f in c.figures]}
+            for c in answer.conflicts
+        ],
+        "timeline": [
+            {"date": e.date.isoformat() if e.date else None, "dated_by": e.dated_by, "quotes": list(e.quotes)}
+            for e in answer.timeline
+        ],
         "timings": {k: round(v, 4) for k, v in answer.timings},
     }

@@ -128,6 +128,34 @@ class RejectedQuote:
 
 
 @dataclass(frozen=True, slots=True)
+class Figure:
+    """One number a quote gives for a quantity."""
+
+    quote: int  # index into Answer.quotes
+    quantity: str  # the counted word, normalised ("people", "km")
+    value: float
+    text: str  # as written, e.g. "70,000 people"
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Reports that give different values (or agree, when ``agree``) for one quantity."""
+
+    quantity: str
+    figures: tuple[Figure, ...]
+    agree: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One event on a timeline: its date, how it was dated, and the quotes about it."""
+
+    date: dt.date | None
+    dated_by: str  # "event" (the quote names the date) or "article" (publication date)
+    quotes: tuple[int, ...]  # indices into Answer.quotes
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What `Assistant.ask` returns: text that cites quotes as [1], [2], ... in order."""
 
@@ -141,7 +169,9 @@ class Answer:
     rejected: tuple[RejectedQuote, ...] = ()
     raw_output: str = ""  # an LLM's raw text, kept for inspection
     notice: str = ""  # e.g. "The LLM timed out; this is the extractive answer."
-    mode: str = "extractive"
+    mode: str = "extractive"  # "extractive", "llm" or "timeline"
+    conflicts: tuple[Conflict, ...] = ()  # figures that differ (or agree) across reports
+    timeline: tuple[TimelineEntry, ...] = ()  # dated events, in order (timeline answers)
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, seconds)
 
     def to_dict(self) -> dict[str, Any]:

@@ -118,12 +118,15 @@ def _same_claim(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= DUPLICATE_OVERLAP
 
 
-def select(ranked: list[Candidate], max_quotes: int) -> list[list[Candidate]]:
-    """Pick up to ``max_quotes`` distinct claims; each group holds one claim's copies."""
+def select(ranked: list[Candidate], max_quotes: int, floor: float = 0.8) -> list[list[Candidate]]:
+    """Pick up to ``max_quotes`` distinct claims scoring >= ``floor`` x the best one.
+
+    Each group holds one claim's copies from different articles (wire copy repeated).
+    """
     groups: list[list[Candidate]] = []
     if not ranked:
         return groups
-    floor = ranked[0].score * 0.8
+    floor = ranked[0].score * floor
     for cand in ranked:
         if cand.score < floor:
             break
@@ -187,6 +190,7 @@ def answer(
     *,
     max_quotes: int = 3,
     threshold: float = 0.35,
+    floor: float = 0.8,
 ) -> Answer:
     """Answer from passages with verbatim quotes, or say the reports don't cover it."""
     ranked = score(question, query_vector, candidates(passages), embedder)
@@ -200,7 +204,7 @@ def answer(
             passages=tuple(passages),
             mode="extractive",
         )
-    text, quotes = compose(question, select(ranked, max_quotes))
+    text, quotes = compose(question, select(ranked, max_quotes, floor))
     return Answer(
         question=question,
         text=text,

@@ -1,0 +1,102 @@
+"""Beyond search: conflicting figures side by side, timelines in date order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant import Assistant
+from assistant.ingest import make_article
+from assistant.insights import conflicts, event_date, figures, timeline
+from assistant.types import Quote
+
+
+def quote(text, outlet, published, extra=""):
+    article = make_article(extra + text, outlet=outlet, published=published, title=f"{outlet} report")
+    start = article.text.index(text)
+    return Quote(article, start, start + len(text), text)
+
+
+def test_different_casualty_figures_are_a_conflict():
+    a = quote("At least 12 people were killed in the strike on the station.", "Wire A", "2022-04-08")
+    b = quote("The strike on the station killed 50 people, officials said.", "Wire B", "2022-04-08")
+    (c,) = conflicts([a, b])
+    assert c.quantity == "people" and not c.agree
+    assert sorted(f.value for f in c.figures) == [12, 50]
+
+
+def test_same_figure_from_two_outlets_is_an_agreement():
+    a = quote("The cannon reaches targets 30km beyond the town.", "Wire A", "2022-10-07")
+    b = quote("Its shells fly as far as 30km, a commander said.", "Wire B", "2022-10-08")
+    (c,) = conflicts([a, b])
+    assert c.agree and c.quantity == "km"
+
+
+def test_one_article_never_conflicts_with_itself():
+    a = quote("12 people died on Monday and 3 people died on Tuesday.", "Wire A", "2022-04-08")
+    assert conflicts([a]) == []
+
+
+@pytest.mark.parametrize(
+    "text,published,expected",
+    [
+        ("On September 30, Ukrainian forces surrounded Lyman.", "2022-10-07", dt.date(2022, 9, 30)),
+        ("On December 30, the talks began.", "2023-01-05", dt.date(2022, 12, 30)),
+        ("The bridge was hit on Saturday by a truck bomb.", "2022-10-10", dt.date(2022, 10, 8)),
+        ("The referendum was held on Sept. 27, 2022.", "2022-11-01", dt.date(2022, 9, 27)),
+        ("Nothing dated here.", "2022-10-07", None),
+    ],
+)
+def test_event_dates_are_resolved_against_the_article_date(text, published, expected):
+    assert event_date(quote(text, "W", published)) == expected
+
+
+def test_timeline_orders_events_and_merges_same_event_reports():
+    q = [
+        quote("Ukrainian troops entered Kherson city on Friday.", "Wire A", "2022-11-11"),
+        quote("On September 30, Ukrainian forces surrounded the town of Lyman.", "Wire B", "2022-10-07"),
+        quote("Ukrainian troops entered Kherson city on Friday, officials said.", "Wire C", "2022-11-12"),
+        quote("Russia declared the annexation of four regions.", "Wire D", "2022-09-30"),
+    ]
+    entries = timeline(q)
+    assert [e.date for e in entries] == [dt.date(2022, 9, 30), dt.date(2022, 9, 30), dt.date(2022, 11, 11)]
+    assert entries[-1].quotes == (0, 2)  # two outlets, one event
+    assert entries[0].dated_by in ("event", "article")
+
+
+def test_figures_skip_years_and_ordinals():
+    q = quote("In 2022 the 3rd brigade moved 40 tanks.", "W", "2022-10-01")
+    assert [(f.quantity, f.value) for f in figures([q])] == [("tanks", 40.0)]
+
+
+@pytest.fixture(scope="module")
+def conflicting(tmp_path_factory, embedder):
+    index = tmp_path_factory.mktemp("conflict") / "index"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles([
+        make_article("Missile strike hits Kramatorsk station.\n\nAt least 12 people were killed when a missile hit the Kramatorsk railway station on Friday, regional officials said.",
+                     title="Missile strike hits Kramatorsk station", outlet="Wire A", published="2022-04-08"),
+        make_article("Kramatorsk station attack.\n\nThe missile attack on the Kramatorsk railway station killed 50 people on Friday, Ukrainian officials said.",
+                     title="Kramatorsk station attack", outlet="Wire B", published="2022-04-09"),
+        make_article("Kramatorsk mourns.\n\nOn April 8, a missile hit the Kramatorsk railway station as families waited for evacuation trains.",
+                     title="Kramatorsk mourns", outlet="Wire C", published="2022-04-12"),
+    ])
+    return a
+
+
+def test_answer_shows_conflicting_casualty_figures_side_by_side(conflicting):
+    answer = conflicting.ask("How many people were killed at the Kramatorsk railway station?", as_of=dt.date(2022, 4, 12))
+    assert answer.conflicts, answer.text
+    c = answer.conflicts[0]
+    assert {f.value for f in c.figures} == {12, 50} and not c.agree
+    assert "Reports differ on people" in answer.text
+    assert {answer.quotes[f.quote].article.outlet for f in c.figures} == {"Wire A", "Wire B"}
+
+
+def test_timeline_answer_is_in_date_order(conflicting):
+    answer = conflicting.ask("What happened at the Kramatorsk railway station?", as_of=dt.date(2022, 4, 12))
+    assert answer.mode == "timeline" and answer.timeline
+    dates = [e.date for e in answer.timeline]
+    assert dates == sorted(dates)
+    assert answer.to_dict()["timeline"][0]["date"] == "2022-04-08"
