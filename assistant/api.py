@@ -275,6 +275,7 @@ class Assistant:
                 max_quotes=news.TIMELINE_QUOTES if timeline else self.settings.max_quotes,
                 threshold=self.settings.abstain_threshold,
                 floor=news.TIMELINE_FLOOR if timeline else 0.8,
+                as_of=as_of or dt.date.today(),
             )
             if timeline:
                 fallback = news.as_timeline(fallback)

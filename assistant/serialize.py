@@ -69,5 +69,6 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
             {"date": e.date.isoformat() if e.date else None, "dated_by": e.dated_by, "quotes": list(e.quotes)}
             for e in answer.timeline
         ],
+        "signals": dict(answer.signals),
         "timings": {k: round(v, 4) for k, v in answer.timings},
     }

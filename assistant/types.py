@@ -172,6 +172,7 @@ class Answer:
     mode: str = "extractive"  # "extractive", "llm" or "timeline"
     conflicts: tuple[Conflict, ...] = ()  # figures that differ (or agree) across reports
     timeline: tuple[TimelineEntry, ...] = ()  # dated events, in order (timeline answers)
+    signals: tuple[tuple[str, float], ...] = ()  # evidence strength behind answerable, by signal
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, seconds)
 
     def to_dict(self) -> dict[str, Any]:

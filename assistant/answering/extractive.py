@@ -9,12 +9,14 @@ cited together under one quote.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .. import timeframe
 from ..embedding import Embedder
 from ..retrieval import query_terms
 from ..attribution import attribute
@@ -26,6 +28,8 @@ MIN_CHARS = 25  # shorter spans are fragments ("he said.") rather than evidence
 MAX_CHARS = 400  # longer spans are split into clauses or skipped
 # Signal weights; tuned on the RTQA dev set (see benchmarks/README.md).
 W_DENSE, W_TERMS, W_PASSAGE, W_POSITION = 0.60, 0.30, 0.07, 0.03
+W_COVERAGE = 0.5  # share of confidence lost when none of the question's names are in the article
+W_TIMEFRAME = 0.15  # confidence lost when the question names a time the article is not from
 DUPLICATE_OVERLAP = 0.7  # word-set Jaccard above which two quotes say the same thing
 _WORDS = re.compile(r"\w+")
 
@@ -107,6 +111,54 @@ _STATEMENTS = re.compile(
 def asks_for_statements(question: str) -> bool:
     """Return True for questions about what someone said ("What did officials say about X?")."""
     return bool(_STATEMENTS.search(question))
+
+
+_ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'&.-]*)*|\b\d[\d,.]*\d\b|\b\d\b")
+
+
+def question_entities(question: str) -> list[str]:
+    """Return the names and numbers a question mentions (not its first word)."""
+    found = []
+    for m in _ENTITY.finditer(question):
+        text = m.group(0).strip(".,")
+        if m.start() == 0 or len(text) < 2 and not text.isdigit():
+            continue
+        found.append(text)
+    return found
+
+
+def entity_coverage(question: str, text: str) -> float:
+    """Return the share of the question's names and numbers found in ``text`` (1.0 if none)."""
+    entities = question_entities(question)
+    if not entities:
+        return 1.0
+    lowered = text.lower()
+    hits = 0.0
+    for e in entities:
+        words = e.lower().split()
+        hits += sum(w in lowered for w in words) / len(words)
+    return hits / len(entities)
+
+
+def evidence_signals(question: str, ranked: list[Candidate], as_of: dt.date | None) -> dict[str, float]:
+    """Return how strong the evidence is, signal by signal, and the combined ``confidence``.
+
+    The best sentence's score, scaled by how many of the question's names and numbers its
+    article contains (a quote that merely shares words with the question is no answer), and
+    lowered when the question names a time ("this week") that the article isn't from.
+    """
+    if not ranked:
+        return {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "confidence": 0.0}
+    best = ranked[0]
+    article = best.passage.article
+    coverage = entity_coverage(question, article.title + "\n" + article.text)
+    frame = timeframe.resolve(question, as_of) if as_of else None
+    in_frame = 1.0
+    if frame is not None and frame.explicit and article.published is not None:
+        in_frame = 1.0 if frame.contains(article.published) else 0.0
+    confidence = best.score * (1 - W_COVERAGE * (1 - coverage)) - W_TIMEFRAME * (1 - in_frame)
+    return {"best": round(best.score, 4), "coverage": round(coverage, 4),
+            "in_timeframe": in_frame, "confidence": round(confidence, 4)}
 
 
 def _words(text: str) -> set[str]:
@@ -191,18 +243,21 @@ def answer(
     max_quotes: int = 3,
     threshold: float = 0.35,
     floor: float = 0.8,
+    as_of: dt.date | None = None,
 ) -> Answer:
     """Answer from passages with verbatim quotes, or say the reports don't cover it."""
     ranked = score(question, query_vector, candidates(passages), embedder)
     if asks_for_statements(question):  # "What did officials say…": only attributed statements
         ranked = [c for c in ranked if attribute(c.passage.article.text, c.start, c.end).speaker]
-    if not ranked or ranked[0].score < threshold:
+    signals = evidence_signals(question, ranked, as_of)
+    if not ranked or signals["confidence"] < threshold:
         return Answer(
             question=question,
             text=NOT_COVERED,
             answerable=False,
             passages=tuple(passages),
             mode="extractive",
+            signals=tuple(signals.items()),
         )
     text, quotes = compose(question, select(ranked, max_quotes, floor))
     return Answer(
@@ -212,4 +267,5 @@ def answer(
         answerable=True,
         passages=tuple(passages),
         mode="extractive",
+        signals=tuple(signals.items()),
     )
