@@ -152,7 +152,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         except (ValueError, KeyError):
             return "<p>That article is no longer in the index.</p>"
 
-    def add_files(files, progress=gr.Progress()):
+    def add_files(files, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
         if not files:
             raise gr.Error("Choose one or more files first.")
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads_dir()))

@@ -6,7 +6,7 @@ AssistantError
 ├── IngestError            a file could not be read as articles (names file and reason)
 ├── ModelError             the embedding model could not be loaded
 ├── LLMError               an LLM backend failed or timed out
-└── IndexError_            base for problems with an index folder
+└── IndexStoreError            base for problems with an index folder
     ├── IndexNotFoundError     no index at the path
     ├── IndexMismatchError     built with another model, chunking or format version
     ├── IndexCorruptError      files missing, truncated or altered
@@ -48,21 +48,21 @@ class LLMError(AssistantError):
     """An LLM backend failed, timed out or answered in an unusable way."""
 
 
-class IndexError_(AssistantError):  # noqa: N801 - trailing underscore avoids the builtin
+class IndexStoreError(AssistantError):
     """Base class for problems with an index folder."""
 
 
-class IndexNotFoundError(IndexError_):
+class IndexNotFoundError(IndexStoreError):
     """No index exists at the given folder."""
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexStoreError):
     """The index was built with other settings or by another format version."""
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexStoreError):
     """Index files are missing, truncated or altered."""
 
 
-class IndexLockedError(IndexError_):
+class IndexLockedError(IndexStoreError):
     """Another process holds the index's write lock."""

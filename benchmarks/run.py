@@ -17,7 +17,6 @@ import os
 import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant import Assistant, Settings, make_article  # noqa: E402
+from assistant import Assistant, make_article  # noqa: E402
 from assistant.chunking import chunk_article, embedding_text  # noqa: E402
 from assistant.embedding import load_embedder  # noqa: E402
 from assistant.evaluation import load_queries  # noqa: E402
@@ -54,7 +53,7 @@ def machine() -> dict[str, object]:
             versions[pkg] = None
     return {"cores": os.cpu_count(), "cpu_flags": flags, "python": platform.python_version(),
             "machine": platform.machine(), "versions": versions,
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -98,10 +97,10 @@ def bench_index(index: Path) -> dict[str, object]:
     began = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", (
-            "import time,sys; t=time.perf_counter(); sys.path.insert(0, %r)\n"
+            f"import time,sys; t=time.perf_counter(); sys.path.insert(0, {str(ROOT)!r})\n"
             "from assistant import Assistant\n"
-            "a=Assistant.open(%r); a.ask('Which country hosted the World Cup?')\n"
-            "print(time.perf_counter()-t)") % (str(ROOT), str(index))],
+            f"a=Assistant.open({str(index)!r}); a.ask('Which country hosted the World Cup?')\n"
+            "print(time.perf_counter()-t)")],
         capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     out["cold_start_to_first_answer_s"] = float(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None

@@ -181,9 +181,8 @@ def test_altered_index_file_is_detected(seed_index, tmp_path, victim, damage):
 
 def test_second_writer_gets_a_clear_lock_error(tmp_path, embedder, reports_copy):
     a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
-    with index_lock(tmp_path / "i"):
-        with pytest.raises(IndexLockedError, match="another process"):
-            a.update([reports_copy])
+    with index_lock(tmp_path / "i"), pytest.raises(IndexLockedError, match="another process"):
+        a.update([reports_copy])
 
 
 def test_failed_update_leaves_the_index_as_it_was(tmp_path, embedder, reports_copy, monkeypatch):

@@ -56,7 +56,7 @@ def test_seed_chunks_cover_the_article_with_overlap():
     chunks = chunk_article(article)
     assert len(chunks) >= 4
     assert chunks[0].start == 0 and chunks[-1].end == len(article.text)
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in zip(chunks, chunks[1:], strict=False):
         assert b.start <= a.end, "consecutive chunks must touch or overlap"
         assert b.start > a.start
 

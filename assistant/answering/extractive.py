@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import timeframe
+from ..attribution import attribute
 from ..embedding import Embedder
 from ..retrieval import query_terms
-from ..attribution import attribute
 from ..sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
 from ..types import Answer, Passage, Quote
 from . import NOT_COVERED

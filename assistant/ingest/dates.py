@@ -45,7 +45,7 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if value > 10**11 else value  # milliseconds since the epoch
         try:
-            return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
+            return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip()

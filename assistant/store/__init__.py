@@ -1,0 +1,32 @@
+"""The on-disk index: the only package that knows the files under ``index/`` and imports faiss.
+
+Layout (format 1)::
+
+    index/
+      manifest.json          format, model, dimension, chunking, counts, file checksums,
+                             and the name of the current generation folder
+      gen-000003/
+        store.sqlite         articles, chunks (offsets only), file->article sources
+        vectors.faiss        IndexIDMap2(IndexFlatIP); ids are chunk row ids
+      .lock                  flock'd by the one process allowed to write
+
+A write builds a whole new generation folder beside the current one, then swaps
+``manifest.json`` with ``os.replace``: a crash at any moment leaves the old manifest pointing at
+the old, complete generation. Nothing is ever unpickled.
+"""
+
+from .format import FORMAT_VERSION, MANIFEST, read_manifest, rebuild_hint
+from .reader import ChunkRef, Snapshot
+from .writer import Writer, index_lock, write_generation
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "ChunkRef",
+    "Snapshot",
+    "Writer",
+    "index_lock",
+    "read_manifest",
+    "rebuild_hint",
+    "write_generation",
+]

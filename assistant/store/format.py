@@ -1,0 +1,116 @@
+"""The index's on-disk format: names, schema, manifest, checksums, atomic JSON writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ..types import Article
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+STORE = "store.sqlite"
+VECTORS = "vectors.faiss"
+LOCK = ".lock"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, source_id TEXT, title TEXT, outlet TEXT, url TEXT, path TEXT,
+    published TEXT, date_source TEXT, text TEXT NOT NULL, added TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+    title, body, content='', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS source_ids (
+    source_id TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (source_id, article_id)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    file TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (file, article_id)
+);
+"""
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    return f"rebuild it with `assistant index build PATH... --index {index_dir}`"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_json_atomic(path: Path, value: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        json.dump(value, f, indent=2, sort_keys=True)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _row_to_article(row: sqlite3.Row | tuple[Any, ...]) -> Article:
+    id_, source_id, title, outlet, url, path, published, date_source, text = row[:9]
+    return Article(
+        id=id_,
+        text=text,
+        title=title or "",
+        outlet=outlet or "",
+        url=url or "",
+        path=path or "",
+        published=dt.date.fromisoformat(published) if published else None,
+        date_source=date_source or "",
+        source_id=source_id or "",
+    )
+
+
+_ARTICLE_COLUMNS = "id, source_id, title, outlet, url, path, published, date_source, text"
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """Return the manifest of an index folder, or raise an error that says what to do."""
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        raise IndexNotFoundError(
+            f"no index at {index_dir} (missing {MANIFEST}); build one with "
+            f"`assistant index build PATH... --index {index_dir}`"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path} is unreadable ({exc}); {rebuild_hint(index_dir)}") from exc
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {index_dir} has format {manifest.get('format')!r}, this version reads "
+            f"format {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
+        )
+    return manifest
+
+

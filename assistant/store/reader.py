@@ -1,0 +1,222 @@
+"""Reading an index: a Snapshot is one generation, opened read-only and checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ..errors import IndexCorruptError
+from ..types import Article, Chunk
+from .format import (
+    _ARTICLE_COLUMNS,
+    MANIFEST,
+    STORE,
+    VECTORS,
+    _row_to_article,
+    _sha256,
+    read_manifest,
+    rebuild_hint,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRef:
+    """A chunk row as the search layer needs it."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+
+
+class Snapshot:
+    """A read-only view of one generation of the index; safe to share between threads."""
+
+    def __init__(self, index_dir: Path, *, verify: bool = True) -> None:
+        self.index_dir = index_dir
+        self.manifest = read_manifest(index_dir)
+        self.generation = self.manifest["generation"]
+        gen = index_dir / self.generation
+        for name, info in self.manifest.get("files", {}).items():
+            path = gen / name
+            if not path.is_file():
+                raise IndexCorruptError(f"{path} is missing; {rebuild_hint(index_dir)}")
+            if path.stat().st_size != info["bytes"] or (verify and _sha256(path) != info["sha256"]):
+                raise IndexCorruptError(
+                    f"{path} does not match its checksum in {MANIFEST} (truncated or altered); "
+                    f"{rebuild_hint(index_dir)}"
+                )
+        self._lock = threading.Lock()
+        try:
+            uri = f"file:{gen / STORE}?mode=ro&immutable=1"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.vectors = faiss.read_index(str(gen / VECTORS))
+        except (sqlite3.Error, RuntimeError) as exc:
+            raise IndexCorruptError(f"cannot open {gen}: {exc}; {rebuild_hint(index_dir)}") from exc
+        self._articles: dict[str, Article] = {}
+
+    @property
+    def dim(self) -> int:
+        return int(self.manifest["dim"])
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["embedding_model"])
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def article(self, article_id: str) -> Article:
+        """Return one article by id (cached)."""
+        found = self._articles.get(article_id)
+        if found is None:
+            rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+            if not rows:
+                raise KeyError(article_id)
+            found = _row_to_article(rows[0])
+            if len(self._articles) > 4096:
+                self._articles.clear()
+            self._articles[article_id] = found
+        return found
+
+    def articles(self) -> list[Article]:
+        """Return every article, oldest publication date first (undated last)."""
+        rows = self._query(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY published IS NULL, published, title"
+        )
+        return [_row_to_article(r) for r in rows]
+
+    def article_stats(self) -> list[tuple[str, str, str, str, int, str]]:
+        """Return (id, title, outlet, date, chunk count, path) for every article, cheaply."""
+        return self._query(
+            "SELECT a.id, a.title, a.outlet, coalesce(a.published, ''), count(c.id), a.path "
+            "FROM articles a LEFT JOIN chunks c ON c.article_id = a.id GROUP BY a.id "
+            "ORDER BY a.published IS NULL, a.published DESC, a.title"
+        )
+
+    def chunk_refs(self, ids: Iterable[int]) -> dict[int, ChunkRef]:
+        """Return chunk rows by id."""
+        ids = [int(i) for i in ids]
+        out: dict[int, ChunkRef] = {}
+        for begin in range(0, len(ids), 900):  # SQLite's default variable limit is 999
+            part = ids[begin : begin + 900]
+            marks = ",".join("?" * len(part))
+            for row in self._query(
+                f'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE id IN ({marks})',
+                part,
+            ):
+                out[row[0]] = ChunkRef(*row)
+        return out
+
+    def chunk(self, ref: ChunkRef) -> Chunk:
+        text = self.article(ref.article_id).text
+        return Chunk(ref.article_id, ref.ordinal, ref.start, ref.end, text[ref.start : ref.end])
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        """Return the chunks of one article in order."""
+        rows = self._query(
+            'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE article_id = ? '
+            "ORDER BY ordinal",
+            (article_id,),
+        )
+        return [self.chunk(ChunkRef(*r)) for r in rows]
+
+    def chunk_ids_where(
+        self,
+        *,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        outlets: Sequence[str] = (),
+        article_ids: Sequence[str] = (),
+    ) -> np.ndarray:
+        """Return the ids of chunks whose article matches the filters (for in-search filtering)."""
+        clauses, params = [], []
+        if since:
+            clauses.append("a.published >= ?")
+            params.append(since.isoformat())
+        if until:
+            clauses.append("a.published <= ?")
+            params.append(until.isoformat())
+        if outlets:
+            clauses.append(f"lower(a.outlet) IN ({','.join('?' * len(outlets))})")
+            params.extend(o.lower() for o in outlets)
+        if article_ids:
+            clauses.append(f"a.id IN ({','.join('?' * len(article_ids))})")
+            params.extend(article_ids)
+        where = " AND ".join(clauses) or "1"
+        rows = self._query(
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def outlets(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet") if r[0]]
+
+    def find_by_source_id(self, source_id: str) -> list[str]:
+        """Return the stored articles that a source's own id (e.g. a JSON "id") refers to."""
+        return [
+            r[0]
+            for r in self._query(
+                "SELECT article_id FROM source_ids WHERE source_id = ? "
+                "UNION SELECT id FROM articles WHERE source_id = ?",
+                (source_id, source_id),
+            )
+        ]
+
+    def sources(self) -> dict[str, set[str]]:
+        """Return file -> article ids for every recorded source file."""
+        out: dict[str, set[str]] = {}
+        for file, article_id in self._query("SELECT file, article_id FROM sources"):
+            out.setdefault(file, set()).add(article_id)
+        return out
+
+    def search_terms(
+        self, match: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Return (chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
+        if not match or k <= 0:
+            return []
+        sql = "SELECT rowid, -bm25(chunk_terms, 2.0, 1.0) FROM chunk_terms WHERE chunk_terms MATCH ?"
+        params: list[Any] = [match]
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            sql += f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(k)
+        try:
+            return [(int(r[0]), float(r[1])) for r in self._query(sql, params)]
+        except sqlite3.OperationalError:  # a query FTS5 can't parse finds nothing, not a crash
+            return []
+
+    def search_vectors(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Return (chunk id, cosine) for the k nearest chunks, restricted to ``allowed`` ids."""
+        if self.vectors.ntotal == 0 or k <= 0:
+            return []
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        with self._lock:
+            scores, ids = self.vectors.search(q, min(k, self.vectors.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+

@@ -1,0 +1,293 @@
+"""Writing an index: build the next generation beside the current one, then swap the manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ..errors import IndexLockedError, IndexMismatchError
+from ..types import Article, Chunk
+from .format import (
+    _ARTICLE_COLUMNS,
+    FORMAT_VERSION,
+    LOCK,
+    MANIFEST,
+    SCHEMA,
+    STORE,
+    VECTORS,
+    _fsync_dir,
+    _sha256,
+    _write_json_atomic,
+    read_manifest,
+    rebuild_hint,
+)
+
+
+class Writer:
+    """Builds the next generation of an index; use through ``write_generation``."""
+
+    def __init__(self, index_dir: Path, gen_dir: Path, dim: int) -> None:
+        self.index_dir = index_dir
+        self.gen_dir = gen_dir
+        self.db = sqlite3.connect(gen_dir / STORE)
+        self.db.executescript(SCHEMA)
+        vec_path = gen_dir / VECTORS
+        if vec_path.exists():
+            self.vectors = faiss.read_index(str(vec_path))
+        else:
+            self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.dim = dim
+        self._cache: tuple[sqlite3.Connection, Any] | None = None
+
+    def attach_cache(self, gen_dir: Path) -> None:
+        """Reuse vectors of an older generation built with the same model (no re-embedding)."""
+        db = sqlite3.connect(f"file:{gen_dir / STORE}?mode=ro", uri=True)
+        self._cache = (db, faiss.read_index(str(gen_dir / VECTORS)))
+
+    def article_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM articles")}
+
+    def cached_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Return stored vectors for chunk hashes already embedded (the embedding cache)."""
+        out: dict[str, np.ndarray] = {}
+        sources = [(self.db, self.vectors)] + ([self._cache] if self._cache else [])
+        for h in set(hashes):
+            for db, vectors in sources:
+                row = db.execute("SELECT id FROM chunks WHERE hash = ? LIMIT 1", (h,)).fetchone()
+                if row:
+                    out[h] = vectors.reconstruct(int(row[0]))
+                    break
+        return out
+
+    def add(self, article: Article, chunks: Sequence[Chunk], hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Store one article with its chunks and their vectors."""
+        self.db.execute(
+            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id, article.source_id, article.title, article.outlet, article.url,
+                article.path, article.published.isoformat() if article.published else None,
+                article.date_source, article.text, dt.datetime.now(dt.UTC).isoformat(),
+            ),
+        )
+        ids = []
+        for chunk, h in zip(chunks, hashes, strict=True):
+            cur = self.db.execute(
+                'INSERT INTO chunks (article_id, ordinal, start, "end", hash) VALUES (?,?,?,?,?)',
+                (article.id, chunk.ordinal, chunk.start, chunk.end, h),
+            )
+            ids.append(cur.lastrowid)
+            self.db.execute(
+                "INSERT INTO chunk_terms (rowid, title, body) VALUES (?, ?, ?)",
+                (cur.lastrowid, article.title, chunk.text),
+            )
+        if ids:
+            self.vectors.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+
+    def add_alias(self, source_id: str, article_id: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO source_ids VALUES (?, ?)", (source_id, article_id))
+
+    def add_source(self, file: str, article_id: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO sources VALUES (?, ?)", (file, article_id))
+
+    def drop_sources(self, file: str) -> None:
+        self.db.execute("DELETE FROM sources WHERE file = ?", (file,))
+
+    def remove(self, article_ids: Iterable[str]) -> int:
+        """Remove articles, their chunks, vectors and sources; return how many existed."""
+        removed = 0
+        for aid in article_ids:
+            rows = self.db.execute(
+                'SELECT id, start, "end" FROM chunks WHERE article_id = ?', (aid,)
+            ).fetchall()
+            article = self.db.execute("SELECT title, text FROM articles WHERE id = ?", (aid,)).fetchone()
+            if article:
+                # A contentless FTS5 table forgets a row only when given its original values.
+                for cid, start, end in rows:
+                    self.db.execute(
+                        "INSERT INTO chunk_terms (chunk_terms, rowid, title, body) "
+                        "VALUES ('delete', ?, ?, ?)",
+                        (cid, article[0], article[1][start:end]),
+                    )
+            if rows:
+                self.vectors.remove_ids(np.asarray([r[0] for r in rows], dtype=np.int64))
+            self.db.execute("DELETE FROM chunks WHERE article_id = ?", (aid,))
+            self.db.execute("DELETE FROM sources WHERE article_id = ?", (aid,))
+            self.db.execute("DELETE FROM source_ids WHERE article_id = ?", (aid,))
+            removed += self.db.execute("DELETE FROM articles WHERE id = ?", (aid,)).rowcount
+        return removed
+
+    def orphans(self) -> list[str]:
+        """Return articles that came from files but no longer have any source file."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM articles WHERE path != '' AND id NOT IN (SELECT article_id FROM sources)"
+            )
+        ]
+
+    def close_cache(self) -> None:
+        if self._cache:
+            self._cache[0].close()
+            self._cache = None
+
+    def abort(self) -> None:
+        """Close files after a failed write (the folder is deleted next)."""
+        self.close_cache()
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": self.db.execute("SELECT count(*) FROM articles").fetchone()[0],
+            "chunks": self.db.execute("SELECT count(*) FROM chunks").fetchone()[0],
+        }
+
+    def finish(self) -> dict[str, dict[str, Any]]:
+        """Flush everything to disk; return file sizes and checksums for the manifest."""
+        self.db.commit()
+        self.db.close()
+        self.close_cache()
+        faiss.write_index(self.vectors, str(self.gen_dir / VECTORS))
+        files = {}
+        for name in (STORE, VECTORS):
+            path = self.gen_dir / name
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        return files
+
+
+@contextmanager
+def index_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's write lock, or raise IndexLockedError after ``wait`` seconds."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another process is updating the index at {index_dir}; wait for it to "
+                        f"finish and run the command again"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _generation_number(name: str) -> int:
+    try:
+        return int(name.split("-")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _clean(index_dir: Path, keep: set[str]) -> None:
+    """Delete generation and temp folders that no manifest refers to (left by a crash)."""
+    for child in index_dir.iterdir():
+        if child.is_dir() and (child.name.startswith("gen-") or child.name.startswith(".tmp-")):
+            if child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+@contextmanager
+def write_generation(
+    index_dir: Path,
+    *,
+    model: str,
+    dim: int,
+    chunking: dict[str, int],
+    fresh: bool = False,
+    lock_wait: float = 0.0,
+) -> Iterator[Writer]:
+    """Yield a Writer over a copy of the current generation; on success, make it current.
+
+    ``fresh=True`` starts from an empty index (a full build). If the block raises, the new
+    generation is deleted and the index is exactly as before.
+    """
+    with index_lock(index_dir, wait=lock_wait):
+        old: dict[str, Any] | None = None
+        if (index_dir / MANIFEST).exists():
+            old = read_manifest(index_dir)
+            if not fresh:
+                _check_compatible(index_dir, old, model, dim, chunking)
+        keep = {old["generation"]} if old else set()
+        if old and old.get("previous"):
+            keep.add(old["previous"])
+        _clean(index_dir, keep)
+        number = _generation_number(old["generation"]) + 1 if old else 1
+        tmp = index_dir / f".tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            if old and not fresh:
+                for name in (STORE, VECTORS):
+                    shutil.copyfile(index_dir / old["generation"] / name, tmp / name)
+            writer = Writer(index_dir, tmp, dim)
+            if fresh and old and old["embedding_model"] == model and int(old["dim"]) == dim:
+                writer.attach_cache(index_dir / old["generation"])
+            try:
+                yield writer
+                counts = writer.counts()
+                files = writer.finish()
+            except BaseException:
+                writer.abort()
+                raise
+            final = index_dir / f"gen-{number:06d}"
+            os.replace(tmp, final)
+            _fsync_dir(index_dir)
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            manifest = {
+                "format": FORMAT_VERSION,
+                "generation": final.name,
+                "previous": old["generation"] if old else None,
+                "embedding_model": model,
+                "dim": dim,
+                "chunking": chunking,
+                "counts": counts,
+                "files": files,
+                "created": (old or {}).get("created", now) if not fresh else now,
+                "updated": now,
+            }
+            _write_json_atomic(index_dir / MANIFEST, manifest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        # The previous generation stays for readers that still have it open; older ones go.
+        _clean(index_dir, {final.name} | ({old["generation"]} if old else set()))
+
+
+def _check_compatible(
+    index_dir: Path, manifest: dict[str, Any], model: str, dim: int, chunking: dict[str, int]
+) -> None:
+    if manifest["embedding_model"] != model or int(manifest["dim"]) != dim:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with model {manifest['embedding_model']!r} "
+            f"({manifest['dim']}-d), not {model!r} ({dim}-d); set ASSISTANT_EMBEDDING_MODEL="
+            f"{manifest['embedding_model']} or {rebuild_hint(index_dir)}"
+        )
+    if manifest.get("chunking") != chunking:
+        raise IndexMismatchError(
+            f"index at {index_dir} was chunked with {manifest.get('chunking')}, not {chunking}; "
+            f"use the same settings or {rebuild_hint(index_dir)}"
+        )
