@@ -23,6 +23,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[\w][\w'’.-]*[\w]|\w")
 RRF_K = 60  # reciprocal-rank constant from the RRF paper; the RTQA baseline uses it too
 CANDIDATES = 100  # hits taken from each of dense and keyword search before fusion
+KEYWORD_POOL = 5000  # ranked keyword hits fetched once when filters or a date window apply
 FUTURE_PENALTY = 0.5  # score factor for reports published after the question's as_of date
 
 
@@ -80,17 +81,8 @@ def search(
             article_ids=filters.article_ids,
         )
     qvec = embedder.embed_query(question)
-    match = fts_expression(question)
-    lists: list[tuple[str, list[tuple[int, float]]]] = []
-
-    def run(suffix: str, ids: np.ndarray | None) -> None:
-        if "dense" in methods:
-            lists.append(("dense" + suffix, snapshot.search_vectors(qvec, CANDIDATES, ids)))
-        if "bm25" in methods:
-            lists.append(("bm25" + suffix, snapshot.search_terms(match, CANDIDATES, ids)))
-
-    run("", allowed)
     frame = timeframe.resolve(question, as_of) if dates else None
+    window = None
     if frame is not None:
         window = snapshot.chunk_ids_where(
             since=max(frame.since, filters.since or frame.since),
@@ -98,8 +90,25 @@ def search(
             outlets=filters.outlets,
             article_ids=filters.article_ids,
         )
-        if len(window):
-            run("@date", window)
+    restricted = allowed is not None or (window is not None and len(window) > 0)
+    keyword = (
+        snapshot.search_terms(fts_expression(question), KEYWORD_POOL if restricted else CANDIDATES)
+        if "bm25" in methods
+        else []
+    )
+    lists: list[tuple[str, list[tuple[int, float]]]] = []
+
+    def run(suffix: str, ids: np.ndarray | None) -> None:
+        if "dense" in methods:
+            lists.append(("dense" + suffix, snapshot.search_vectors(qvec, CANDIDATES, ids)))
+        if "bm25" in methods:
+            keep = None if ids is None else set(ids.tolist())
+            hits = [h for h in keyword if keep is None or h[0] in keep]
+            lists.append(("bm25" + suffix, hits[:CANDIDATES]))
+
+    run("", allowed)
+    if window is not None and len(window):
+        run("@date", window)
 
     fused: dict[int, float] = {}
     signals: dict[int, dict[str, float]] = {}

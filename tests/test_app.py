@@ -80,3 +80,25 @@ def test_library_lists_articles_and_search_filters_them(served):
 )
 def test_uploaded_file_names_cannot_leave_their_folder(name, expected):
     assert webapp.safe_filename(name) == expected
+
+
+def test_concurrent_questions_are_all_answered(served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, _ = served
+
+    def one(i):
+        chat, _ = ask(Client(url, verbose=False), "How long does it take for the shell to reach its target?")
+        return reply_text(chat)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        replies = list(pool.map(one, range(10)))
+    assert all(SHELL in r for r in replies)
+
+
+def test_sessions_do_not_share_chat_history(served):
+    url, _ = served
+    first, second = Client(url, verbose=False), Client(url, verbose=False)
+    ask(first, "Who is defending Bakhmut?")
+    chat, _ = ask(second, "How long does it take for the shell to reach its target?")
+    assert len(chat) == 2  # only this session's own question and answer

@@ -13,6 +13,10 @@ from typing import Any
 import faiss
 import numpy as np
 
+# One query at a time: a single thread is faster than two for flat search (4.7 vs 7.3 ms at
+# 44k chunks, measured here), and leaves the other core to a concurrent request.
+faiss.omp_set_num_threads(1)
+
 from ..errors import IndexCorruptError
 from ..types import Article, Chunk
 from .format import (
@@ -180,22 +184,21 @@ class Snapshot:
             out.setdefault(file, set()).add(article_id)
         return out
 
-    def search_terms(
-        self, match: str, k: int, allowed: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        """Return (chunk id, BM25 score, higher is better) for an FTS5 MATCH expression."""
-        if not match or k <= 0:
+    def search_terms(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """Return up to ``limit`` (chunk id, BM25 score, higher is better) for an FTS5 MATCH.
+
+        Restrictions (filters, date windows) are applied by the caller to this ranked list:
+        FTS5 evaluates ``rowid IN (...)`` one id at a time (1.6 s for 1,200 ids at 44k chunks,
+        against ~30 ms for one ranked query filtered in Python).
+        """
+        if not match or limit <= 0:
             return []
-        sql = "SELECT rowid, -bm25(chunk_terms, 2.0, 1.0) FROM chunk_terms WHERE chunk_terms MATCH ?"
-        params: list[Any] = [match]
-        if allowed is not None:
-            if len(allowed) == 0:
-                return []
-            sql += f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
-        sql += " ORDER BY rank LIMIT ?"
-        params.append(k)
+        sql = (
+            "SELECT rowid, -bm25(chunk_terms, 2.0, 1.0) FROM chunk_terms WHERE chunk_terms MATCH ? "
+            "ORDER BY rank LIMIT ?"
+        )
         try:
-            return [(int(r[0]), float(r[1])) for r in self._query(sql, params)]
+            return [(int(r[0]), float(r[1])) for r in self._query(sql, (match, limit))]
         except sqlite3.OperationalError:  # a query FTS5 can't parse finds nothing, not a crash
             return []
 
