@@ -101,3 +101,13 @@ def test_article_with_html_and_script_renders_inert(page):
     assert page.evaluate("() => window.__pwned") is None
     assert page.locator("#article-view img, #chat img[src='x']").count() == 0
     page.screenshot(path=str(SHOTS / "5-inert-html.png"))
+
+
+def test_timeline_question_shows_dated_events_in_order(page):
+    page.get_by_role("tab", name="Ask").click()
+    page.fill("#question textarea", "What happened in Lyman and Bakhmut?")
+    page.click("#ask")
+    page.wait_for_selector("#chat ol.timeline .when")
+    dates = page.locator("#chat ol.timeline").last.locator(".when").all_inner_texts()
+    assert dates == sorted(dates) and "2022-09-30" in dates
+    page.screenshot(path=str(SHOTS / "6-timeline.png"))
