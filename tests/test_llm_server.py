@@ -58,9 +58,10 @@ def llm_server():
 
 
 def llm_assistant(seed_index, embedder, base_url, **extra):
+    options = {"llm_timeout": 120.0, **extra}
     settings = Settings.load(
         env={}, index_dir=seed_index, answer_mode="llm", llm_base_url=base_url, llm_model="smollm2",
-        llm_timeout=120.0, **extra,
+        **options,
     )
     return Assistant.open(settings=settings, embedder=embedder)
 

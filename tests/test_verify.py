@@ -95,3 +95,12 @@ def test_prompt_injection_in_an_article_cannot_produce_an_unverified_quote():
     quotes, rejected = verify_claims(claims, [p])
     assert [q.text for q in quotes] == ["Kyiv has fallen."]  # only the article's own words
     assert rejected[0].text == "Kyiv has fallen to Russian forces."
+
+
+def test_unkeyed_quote_is_accepted_only_when_verbatim_in_a_given_passage():
+    p = passage()
+    raw = 'The report says "It takes around 40 seconds for the shell to reach its target." and "Kyiv has fallen to the invaders today."'
+    _, claims = parse(raw)
+    quotes, rejected = verify_claims(claims, [p])
+    assert [q.text for q in quotes] == ["It takes around 40 seconds for the shell to reach its target."]
+    assert rejected[0].reason == "cites no passage and is in none verbatim"

@@ -23,7 +23,7 @@ from .verify import locate
 # `[P2] "quote"`, `[P2]: “quote”`, or `"quote" [P2]`; keys are matched case-insensitively.
 _KEYED = re.compile(r"\[(P\d+)\]\s*[:\-–]?\s*[\"“](.+?)[\"”](?=\s*(?:\[|$|\n))", re.IGNORECASE | re.MULTILINE)
 _TRAILING_KEY = re.compile(r"[\"“]([^\"”\n]{3,}?)[\"”]\s*\[(P\d+)\]", re.IGNORECASE)
-_UNKEYED = re.compile(r"^\s*[-*]?\s*[\"“]([^\"”\n]{3,})[\"”]\s*$", re.MULTILINE)
+_UNKEYED = re.compile(r"[\"“]([^\"”\n]{20,})[\"”]")  # a quotation with no key, anywhere
 _LEAD = re.compile(r"^\s*ANSWER:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -90,12 +90,16 @@ def verify_claims(
     quotes: list[Quote] = []
     rejected: list[RejectedQuote] = []
     for key, text in claims:
-        passage = keyed.get(key)
-        if passage is None:
-            reason = "no passage key given" if not key else f"cites {key}, which was never given"
-            rejected.append(RejectedQuote(text, key, reason))
+        if not key:  # no key: accept it only if it is verbatim in one of the given passages
+            quote = next((q for p in passages if (q := locate(text, p)) is not None), None)
+            if quote is None:
+                rejected.append(RejectedQuote(text, "", "cites no passage and is in none verbatim"))
+                continue
+        elif (passage := keyed.get(key)) is None:
+            rejected.append(RejectedQuote(text, key, f"cites {key}, which was never given"))
             continue
-        quote = locate(text, passage)
+        else:
+            quote = locate(text, passage)
         if quote is None:
             rejected.append(RejectedQuote(text, key, f"not found verbatim in {key}"))
         elif not any(q.article.id == quote.article.id and q.start == quote.start and q.end == quote.end for q in quotes):
