@@ -88,7 +88,7 @@ def evaluate(
     }
     out: dict[str, Any] = {"questions": len(queries), "answerable": len(answerable),
                            "unanswerable": len(unanswerable), "systems": {}}
-    for name in systems:
+    for name in systems if answerable else ():  # retrieval needs gold articles
         cfg = SYSTEMS[name]
         scores = SystemScores()
         hits = {1: 0, 5: 0, 10: 0}
@@ -157,11 +157,13 @@ def _answer_metrics(assistant: Any, answerable: list[dict], unanswerable: list[d
 def format_table(result: dict[str, Any]) -> str:
     """Return the systems side by side, then the answer metrics, as a plain-text table."""
     cols = ["hits@1", "hits@5", "hits@10", "mrr@10", "answer@5", "search_p50_ms", "search_p95_ms"]
-    lines = [f"{'system':<14}" + "".join(f"{c:>15}" for c in cols)]
-    for name, row in result["systems"].items():
-        lines.append(f"{name:<14}" + "".join(f"{row[c]:>15.3f}" for c in cols))
-    if "answers" in result:
+    lines = []
+    if result["systems"]:
+        lines.append(f"{'system':<14}" + "".join(f"{c:>15}" for c in cols))
+        for name, row in result["systems"].items():
+            lines.append(f"{name:<14}" + "".join(f"{row[c]:>15.3f}" for c in cols))
         lines.append("")
+    if "answers" in result:
         for key, value in result["answers"].items():
             lines.append(f"{key:<28}{value:>10.3f}" if isinstance(value, float) else f"{key:<28}{value:>10}")
     return "\n".join(lines)

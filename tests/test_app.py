@@ -102,3 +102,20 @@ def test_sessions_do_not_share_chat_history(served):
     ask(first, "Who is defending Bakhmut?")
     chat, _ = ask(second, "How long does it take for the shell to reach its target?")
     assert len(chat) == 2  # only this session's own question and answer
+
+
+def test_upload_with_a_bad_file_names_it_and_indexes_the_rest_then_delete(served, tmp_path):
+    from gradio_client import handle_file
+
+    url, assistant = served
+    client = Client(url, verbose=False)
+    good = tmp_path / "kyiv-metro.txt"
+    good.write_text("date 2022-10-10 Kyiv residents sheltered in metro stations.\n\nThousands slept underground overnight.", encoding="utf-8")
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"%PDF-1.7 binary")
+    status, table, *_ = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_files")
+    assert "1 added" in status and "broken.txt" in status and "PDF" in status
+    added = next(a for a in assistant.articles() if a.title.startswith("Kyiv residents"))
+    status, *_ = client.predict(added.id, api_name="/delete")
+    assert "1 removed" in status
+    assert all(a.id != added.id for a in assistant.articles())
