@@ -113,7 +113,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
-    answer = assistant.ask(args.question, k=args.k, filters=_filters(args))
+    answer = assistant.ask(args.question, k=args.k, filters=_filters(args), mode=args.mode, as_of=args.as_of)
     if args.json:
         print(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False))
     else:
@@ -170,6 +170,10 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_search)
     a = sub.add_parser("ask", parents=[common, filters], help="answer with cited quotes")
     a.add_argument("question")
+    a.add_argument("--mode", choices=["extractive", "llm", "timeline"], default=None,
+                   help="answer mode (default: ASSISTANT_ANSWER_MODE or extractive)")
+    a.add_argument("--as-of", type=_date, default=None,
+                   help="read 'this week' etc. relative to this YYYY-MM-DD (default today)")
     a.set_defaults(func=cmd_ask)
     e = sub.add_parser("eval", parents=[common], help="score retrieval and answers on RTQA-format queries")
     e.add_argument("--queries", nargs="+", required=True, type=Path, help="JSONL query files")

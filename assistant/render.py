@@ -8,6 +8,16 @@ from collections.abc import Sequence
 from .types import Answer, Article, Passage, Quote
 
 
+# Characters that Markdown would act on, as HTML entities: the chat renders Markdown, and an
+# article's "[click](http://…)" or "**URGENT**" must show as the article's text, not as a link.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'[]()*_`#|~\\!{}$"})
+
+
+def esc(text: str) -> str:
+    """Return article text safe inside the chat: HTML-escaped and Markdown-inert, in one pass."""
+    return text.translate(_INERT)
+
+
 def citation(article: Article) -> str:
     """Return "outlet, date — title" for a citation line."""
     title = f" — {article.title}" if article.title else ""
@@ -25,7 +35,8 @@ def answer_to_text(answer: Answer) -> str:
     if answer.quotes:
         lines.append("")
     for n, q in enumerate(answer.quotes, start=1):
-        lines.append(f"[{n}] “{q.text}”")
+        who = f"{q.speaker}: " if q.speaker else ""
+        lines.append(f"[{n}] {who}“{q.text}”")
         where = f"    {citation(q.article)}"
         if q.article.url:
             where += f" <{q.article.url}>"
@@ -51,7 +62,7 @@ def cite_href(article_id: str, start: int, end: int) -> str:
 
 
 def _title_link(article: Article) -> str:
-    title = html.escape(article.title or "untitled")
+    title = esc(article.title or "untitled")
     if article.url.startswith(("http://", "https://")):
         url = html.escape(article.url, quote=True)
         return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{title}</a>'
@@ -61,11 +72,11 @@ def _title_link(article: Article) -> str:
 def quote_html(n: int, quote: Quote) -> str:
     """Return one quote as an HTML block quote; its [n] opens the article at the quote."""
     a = quote.article
-    speaker = f'<span class="speaker">{html.escape(quote.speaker)}</span> ' if quote.speaker else ""
+    speaker = f'<span class="speaker">{esc(quote.speaker)}</span> ' if quote.speaker else ""
     return (
-        f'<blockquote class="quote"><p>{speaker}“{html.escape(quote.text)}”</p>'
+        f'<blockquote class="quote"><p>{speaker}“{esc(quote.text)}”</p>'
         f'<footer><a class="cite" href="{cite_href(a.id, quote.start, quote.end)}">[{n}]</a> '
-        f"<b>{html.escape(a.outlet or 'unknown outlet')}</b>, {html.escape(a.date_label)} · "
+        f"<b>{esc(a.outlet or 'unknown outlet')}</b>, {esc(a.date_label)} · "
         f"{_title_link(a)}</footer></blockquote>"
     )
 
@@ -74,33 +85,33 @@ def answer_html(answer: Answer) -> str:
     """Return a whole answer as safe HTML for the chat: lead, notices, quotes, fallbacks."""
     parts = []
     if answer.rewritten_question:
-        parts.append(f'<p class="rewritten">Understood as: <i>{html.escape(answer.rewritten_question)}</i></p>')
+        parts.append(f'<p class="rewritten">Understood as: <i>{esc(answer.rewritten_question)}</i></p>')
     if answer.notice:
-        parts.append(f'<p class="notice">⚠ {html.escape(answer.notice)}</p>')
+        parts.append(f'<p class="notice">⚠ {esc(answer.notice)}</p>')
     if not answer.answerable:
-        parts.append(f"<p><b>{html.escape(answer.text)}</b></p>")
+        parts.append(f"<p><b>{esc(answer.text)}</b></p>")
         if answer.passages:
             items = "".join(
                 f'<li><a class="cite" href="{cite_href(p.article.id, p.start, p.end)}">'
-                f"{html.escape(p.article.label)}</a> · {html.escape(p.article.title or 'untitled')}</li>"
+                f"{esc(p.article.label)}</a> · {esc(p.article.title or 'untitled')}</li>"
                 for p in answer.passages[:3]
             )
             parts.append(f"<p>Closest passages (they don't answer it):</p><ul>{items}</ul>")
         return "\n".join(parts)
     if answer.lead:
         who = "The model's summary" if answer.mode == "llm" else "In short"
-        parts.append(f'<p class="lead"><span class="lead-label">{who}:</span> {html.escape(answer.lead)}</p>')
+        parts.append(f'<p class="lead"><span class="lead-label">{who}:</span> {esc(answer.lead)}</p>')
     for c in answer.conflicts:
         label = "Reports agree" if c.agree else "Reports differ"
         sides = "".join(
-            f"<li>{html.escape(answer.quotes[f.quote].article.outlet or 'one report')} "
-            f"({html.escape(answer.quotes[f.quote].article.date_label)}): <b>{html.escape(f.text)}</b> "
+            f"<li>{esc(answer.quotes[f.quote].article.outlet or 'one report')} "
+            f"({esc(answer.quotes[f.quote].article.date_label)}): <b>{esc(f.text)}</b> "
             f"<a class=\"cite\" href=\"{cite_href(answer.quotes[f.quote].article.id, answer.quotes[f.quote].start, answer.quotes[f.quote].end)}\">[{f.quote + 1}]</a></li>"
             for f in c.figures
         )
         kind = "agree" if c.agree else "conflict"
         parts.append(
-            f'<div class="{kind}"><span class="badge">⚖ {label} on {html.escape(c.quantity)}</span><ul>{sides}</ul></div>'
+            f'<div class="{kind}"><span class="badge">⚖ {label} on {esc(c.quantity)}</span><ul>{sides}</ul></div>'
         )
     if answer.timeline:
         items = []
@@ -129,9 +140,9 @@ def evidence_html(passages: Sequence[Passage]) -> str:
         scores = ", ".join(f"{k} {v:.3f}" for k, v in p.scores)
         rows.append(
             f'<div class="passage"><div class="meta"><a class="cite" href="{cite_href(p.article.id, p.start, p.end)}">'
-            f"#{p.rank}</a> {html.escape(p.article.label)} · {html.escape(p.article.title or 'untitled')}"
-            f' <span class="score">score {p.score:.4f} ({html.escape(scores)})</span></div>'
-            f"<p>{html.escape(p.text)}</p></div>"
+            f"#{p.rank}</a> {esc(p.article.label)} · {esc(p.article.title or 'untitled')}"
+            f' <span class="score">score {p.score:.4f} ({esc(scores)})</span></div>'
+            f"<p>{esc(p.text)}</p></div>"
         )
     return "".join(rows)
 
@@ -141,14 +152,14 @@ def article_html(article: Article, start: int | None = None, end: int | None = N
     text = article.text
     if start is not None and end is not None and 0 <= start < end <= len(text):
         body = (
-            html.escape(text[:start])
-            + f'<mark id="quote-mark">{html.escape(text[start:end])}</mark>'
-            + html.escape(text[end:])
+            esc(text[:start])
+            + f'<mark id="quote-mark">{esc(text[start:end])}</mark>'
+            + esc(text[end:])
         )
     else:
-        body = html.escape(text)
+        body = esc(text)
     paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
-    meta = html.escape(citation(article))
+    meta = esc(citation(article))
     link = (
         f' · <a href="{html.escape(article.url, quote=True)}" target="_blank" rel="noopener noreferrer">source</a>'
         if article.url.startswith(("http://", "https://"))

@@ -88,7 +88,8 @@ def test_article_with_html_and_script_renders_inert(page):
     page.get_by_role("tab", name="Library").click()
     page.fill("#paste textarea", (
         "Saboteurs damaged the Kerch bridge early on Saturday <script>window.__pwned = 1</script>.\n\n"
-        "Witnesses said <img src=x onerror=\"window.__pwned = 2\"> the bridge fire burned for hours."
+        "Witnesses said <img src=x onerror=\"window.__pwned = 2\"> the bridge fire burned for hours "
+        "[see the official report](http://evil.example/) **URGENT** [1]."
     ))
     page.click("#add-paste")
     page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('1 added')")
@@ -100,6 +101,8 @@ def test_article_with_html_and_script_renders_inert(page):
     assert "<script>window.__pwned = 1</script>" in page.locator("#article-view").inner_text()
     assert page.evaluate("() => window.__pwned") is None
     assert page.locator("#article-view img, #chat img[src='x']").count() == 0
+    assert page.locator("#chat a[href*='evil.example'], #chat strong:has-text('URGENT')").count() == 0
+    assert "[see the official report](http://evil.example/)" in quote.inner_text()
     page.screenshot(path=str(SHOTS / "5-inert-html.png"))
 
 

@@ -74,3 +74,11 @@ def test_build_then_update_from_the_command_line(tmp_path, reports_copy):
     assert updated.returncode == 0
     assert "0 added, 1 unchanged, 0 removed, 1 failed" in updated.stdout
     assert "bad.txt: the file is empty" in updated.stderr
+
+
+def test_ask_in_timeline_mode_prints_dated_events(seed_index, capsys):
+    assert main(["ask", "What happened in Lyman and Bakhmut?", "--index", str(seed_index), "--mode", "timeline", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["mode"] == "timeline"
+    dates = [e["date"] for e in out["timeline"]]
+    assert dates == sorted(dates) and "2022-09-30" in dates
