@@ -26,8 +26,10 @@ class Embedder(Protocol):
     name: str  # recorded in the index manifest; another name means re-embedding
     dim: int
 
-    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Return float32 unit vectors, one row per text."""
+    def embed(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int | None = None
+    ) -> np.ndarray:
+        """Return float32 unit vectors, one row per text (``batch_size`` overrides the default)."""
         ...
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -79,15 +81,18 @@ class SentenceTransformerEmbedder:
     def tokenizer(self):  # noqa: ANN201 - a transformers tokenizer, typed loosely on purpose
         return self._model.tokenizer
 
-    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], progress: Progress | None = None, batch_size: int | None = None
+    ) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         # Sort by length so each batch pads to similar lengths; write back in input order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         done = 0
-        for begin in range(0, len(order), self.batch_size):
-            idx = order[begin : begin + self.batch_size]
+        step = batch_size or self.batch_size
+        for begin in range(0, len(order), step):
+            idx = order[begin : begin + step]
             with self._lock:
                 vecs = self._model.encode(
                     [texts[i] for i in idx],

@@ -123,11 +123,12 @@ class OnnxInt8Embedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
-    def embed(self, texts: Sequence[str], progress=None) -> np.ndarray:  # noqa: ANN001
+    def embed(self, texts: Sequence[str], progress=None, batch_size: int | None = None) -> np.ndarray:  # noqa: ANN001
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths per batch
-        for begin in range(0, len(order), self.batch_size):
-            idx = order[begin : begin + self.batch_size]
+        step = batch_size or self.batch_size
+        for begin in range(0, len(order), step):
+            idx = order[begin : begin + step]
             out[idx] = self._run([texts[i] for i in idx])
             if progress:
                 progress(min(begin + len(idx), len(texts)), len(texts))

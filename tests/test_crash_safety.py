@@ -20,8 +20,8 @@ from assistant import Assistant
 from .conftest import REPORTS, ROOT, RTQA
 
 QUERIES = ["Who is defending Bakhmut?", "grain exports", "World Cup", "inflation rates", "election results"]
-KILLS_UPDATE = 14
-KILLS_BUILD = 6
+KILLS_UPDATE = 20
+KILLS_BUILD = 20
 
 
 def results(index, embedder):
