@@ -20,7 +20,7 @@ from .chunking import chunk_article, embedding_text
 from .embedding import Embedder
 from .errors import IngestError
 from .ingest import IngestReport, load_paths
-from .store import write_generation
+from .store import Writer, write_generation
 from .types import Article, Chunk
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -122,7 +122,7 @@ def apply(
         if sync:
             roots = [_resolved(str(p)) for p in paths]
             seen = {_resolved(f) for f in report.files}
-            for file in list(writer_sources(writer)):
+            for file in writer.source_files():
                 under = any(file == r or file.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
                 if under and file not in seen and not os.path.exists(file):
                     writer.drop_sources(file)
@@ -132,12 +132,8 @@ def apply(
     return out
 
 
-def writer_sources(writer) -> list[str]:  # noqa: ANN001 - store.Writer, kept loose for tests
-    return [r[0] for r in writer.db.execute("SELECT DISTINCT file FROM sources")]
-
-
 def _store_new(
-    writer,  # noqa: ANN001 - store.Writer
+    writer: Writer,
     articles: list[Article],
     embedder: Embedder,
     chunking: dict[str, int],

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from .types import Answer, Article, Passage, Quote
 
-
 # Characters that Markdown would act on, as HTML entities: the chat renders Markdown, and an
 # article's "[click](http://…)" or "**URGENT**" must show as the article's text, not as a link.
 _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'[]()*_`#|~\\!{}$"})

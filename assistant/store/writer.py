@@ -103,6 +103,10 @@ class Writer:
     def add_source(self, file: str, article_id: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO sources VALUES (?, ?)", (file, article_id))
 
+    def source_files(self) -> list[str]:
+        """Return every file recorded as the source of some article."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT file FROM sources")]
+
     def drop_sources(self, file: str) -> None:
         self.db.execute("DELETE FROM sources WHERE file = ?", (file,))
 
