@@ -44,7 +44,7 @@ class Settings:
     # Quotes shown in an extractive answer at most.
     max_quotes: int = 3
     # Below this evidence confidence the answer says the reports don't cover it (RTQA dev:
-    # 0.45 refuses 70% of unanswerable and 5.4% of answerable questions, benchmarks/README.md).
+    # 0.45 refuses 73% of unanswerable and 5.4% of answerable questions, benchmarks/README.md).
     abstain_threshold: float = 0.45
     # Answer mode: "extractive" (no LLM), "llm", or "timeline" (dated events in order).
     answer_mode: str = "extractive"

@@ -172,7 +172,10 @@ def evidence_signals(question: str, ranked: list[Candidate], as_of: dt.date | No
         return {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "confidence": 0.0}
     best = ranked[0]
     article = best.passage.article
-    coverage = entity_coverage(question, article.title + "\n" + article.text)
+    # Names and numbers of the question in the passages this article contributed, not the
+    # whole article: a long article mentions many things in passing.
+    near = " ".join(c.passage.text for c in ranked[:12] if c.passage.article.id == article.id)
+    coverage = entity_coverage(question, article.title + "\n" + near)
     frame = timeframe.resolve(question, as_of) if as_of else None
     in_frame = 1.0
     if frame is not None and frame.explicit and article.published is not None:
