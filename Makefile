@@ -5,17 +5,23 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install index lint clean
+.PHONY: run test install install-test index lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel on disk; anything looser pulls a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# The test extras add Playwright, gradio_client, ruff and a llama.cpp server (compiles, ~4 min).
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
 
 index/manifest.json: | $(VENV)/.installed
 	$(VENV)/bin/assistant index build reports/ --index index
@@ -25,11 +31,11 @@ index: index/manifest.json
 run: install index
 	$(PY) app.py --index index
 
-test: install
+test: install-test
 	$(PY) -m pytest -q
 
-lint: install
-	$(VENV)/bin/ruff check assistant tests app.py
+lint: install-test
+	$(VENV)/bin/ruff check assistant tests app.py benchmarks
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.tmp-* index/manifest.json index/.lock
