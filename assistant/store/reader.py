@@ -126,15 +126,6 @@ class Snapshot:
         text = self.article(ref.article_id).text
         return Chunk(ref.article_id, ref.ordinal, ref.start, ref.end, text[ref.start : ref.end])
 
-    def chunks_of(self, article_id: str) -> list[Chunk]:
-        """Return the chunks of one article in order."""
-        rows = self._query(
-            'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE article_id = ? '
-            "ORDER BY ordinal",
-            (article_id,),
-        )
-        return [self.chunk(ChunkRef(*r)) for r in rows]
-
     def chunk_ids_where(
         self,
         *,
@@ -176,13 +167,6 @@ class Snapshot:
                 (source_id, source_id),
             )
         ]
-
-    def sources(self) -> dict[str, set[str]]:
-        """Return file -> article ids for every recorded source file."""
-        out: dict[str, set[str]] = {}
-        for file, article_id in self._query("SELECT file, article_id FROM sources"):
-            out.setdefault(file, set()).add(article_id)
-        return out
 
     def search_terms(self, match: str, limit: int) -> list[tuple[int, float]]:
         """Return up to ``limit`` (chunk id, BM25 score, higher is better) for an FTS5 MATCH.
