@@ -33,7 +33,7 @@ class Settings:
     cache_dir: str = ""
     # Texts per embedding batch; 64 keeps 2 cores busy without large padding waste.
     embed_batch_size: int = 64
-    # Torch threads for embedding; 0 = leave torch's default (all cores).
+    # Embedding threads (torch threads, or ONNX single-threaded workers); 0 = one per core.
     threads: int = 0
     # Longest chunk in characters; ~1000 chars of news English is ~220 word pieces (< 256).
     chunk_chars: int = 1000
