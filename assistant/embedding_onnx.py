@@ -154,7 +154,8 @@ class OnnxInt8Embedder:
         # Longest first, so the last texts to finish are short ones and the workers end together.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for done, (i, vector) in enumerate(
-            zip(order, self._executor().map(lambda i: self._one(texts[i]), order)), start=1
+            zip(order, self._executor().map(lambda i: self._one(texts[i]), order), strict=True),
+            start=1,
         ):
             out[i] = vector
             if progress and (done % step == 0 or done == len(texts)):

@@ -1,7 +1,7 @@
-"""Question -> ranked passages: dense (FAISS) and keyword (SQLite FTS5 BM25), fused, filtered.
+"""Question -> ranked passages: dense (FAISS) and keyword (BM25), fused, filtered.
 
-Filters are applied inside both searches (FAISS ID selector, SQL ``rowid IN``), so a narrow date
-or outlet filter still returns k passages instead of starving after a post-filter.
+Filters are applied inside both searches (FAISS ID selector, a mask on the BM25 scores), so a
+narrow date or outlet filter still returns k passages instead of starving after a post-filter.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[\w][\w'’.-]*[\w]|\w")
 RRF_K = 60  # reciprocal-rank constant from the RRF paper; the RTQA baseline uses it too
 CANDIDATES = 100  # hits taken from each of dense and keyword search before fusion
-KEYWORD_POOL = 5000  # ranked keyword hits fetched once when filters or a date window apply
 FUTURE_PENALTY = 0.5  # score factor for reports published after the question's as_of date
 
 
@@ -35,12 +34,6 @@ def query_terms(text: str) -> list[str]:
         if word.isdigit() or (len(word) > 1 and word not in STOPWORDS):
             seen.setdefault(word, None)
     return list(seen)
-
-
-def fts_expression(text: str) -> str:
-    """Return an FTS5 MATCH expression: any of the question's content words."""
-    terms = [re.sub(r"[^\w]", " ", t).strip() for t in query_terms(text)]
-    return " OR ".join(f'"{t}"' for t in terms if t)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,21 +83,14 @@ def search(
             outlets=filters.outlets,
             article_ids=filters.article_ids,
         )
-    restricted = allowed is not None or (window is not None and len(window) > 0)
-    keyword = (
-        snapshot.search_terms(fts_expression(question), KEYWORD_POOL if restricted else CANDIDATES)
-        if "bm25" in methods
-        else []
-    )
+    words = query_terms(question)
     lists: list[tuple[str, list[tuple[int, float]]]] = []
 
     def run(suffix: str, ids: np.ndarray | None) -> None:
         if "dense" in methods:
             lists.append(("dense" + suffix, snapshot.search_vectors(qvec, CANDIDATES, ids)))
         if "bm25" in methods:
-            keep = None if ids is None else set(ids.tolist())
-            hits = [h for h in keyword if keep is None or h[0] in keep]
-            lists.append(("bm25" + suffix, hits[:CANDIDATES]))
+            lists.append(("bm25" + suffix, snapshot.search_terms(words, CANDIDATES, ids)))
 
     run("", allowed)
     if window is not None and len(window):

@@ -14,10 +14,11 @@ from typing import Any
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..types import Article
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: keyword index moved from SQLite FTS5 to terms.npz
 MANIFEST = "manifest.json"
 STORE = "store.sqlite"
 VECTORS = "vectors.faiss"
+TERMS = "terms.npz"  # the keyword index, see terms.py
 LOCK = ".lock"
 
 SCHEMA = """
@@ -33,9 +34,6 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
-    title, body, content='', tokenize='porter unicode61 remove_diacritics 2'
-);
 CREATE TABLE IF NOT EXISTS source_ids (
     source_id TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (source_id, article_id)
 );
@@ -94,8 +92,11 @@ def _row_to_article(row: sqlite3.Row | tuple[Any, ...]) -> Article:
 _ARTICLE_COLUMNS = "id, source_id, title, outlet, url, path, published, date_source, text"
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """Return the manifest of an index folder, or raise an error that says what to do."""
+def read_manifest(index_dir: Path, *, any_format: bool = False) -> dict[str, Any]:
+    """Return the manifest of an index folder, or raise an error that says what to do.
+
+    ``any_format=True`` accepts older formats (a full rebuild reads them to reuse vectors).
+    """
     path = index_dir / MANIFEST
     if not path.is_file():
         raise IndexNotFoundError(
@@ -106,7 +107,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{path} is unreadable ({exc}); {rebuild_hint(index_dir)}") from exc
-    if manifest.get("format") != FORMAT_VERSION:
+    if manifest.get("format") != FORMAT_VERSION and not any_format:
         raise IndexMismatchError(
             f"index at {index_dir} has format {manifest.get('format')!r}, this version reads "
             f"format {FORMAT_VERSION}; {rebuild_hint(index_dir)}"

@@ -26,6 +26,7 @@ from .format import (
     MANIFEST,
     SCHEMA,
     STORE,
+    TERMS,
     VECTORS,
     _fsync_dir,
     _sha256,
@@ -33,6 +34,7 @@ from .format import (
     read_manifest,
     rebuild_hint,
 )
+from .terms import TermIndex
 
 
 class Writer:
@@ -48,6 +50,8 @@ class Writer:
             self.vectors = faiss.read_index(str(vec_path))
         else:
             self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        terms_path = gen_dir / TERMS
+        self.terms = (TermIndex.load(terms_path) if terms_path.exists() else TermIndex.empty()).edit()
         self.dim = dim
         self._cache: tuple[sqlite3.Connection, Any] | None = None
 
@@ -88,10 +92,7 @@ class Writer:
                 (article.id, chunk.ordinal, chunk.start, chunk.end, h),
             )
             ids.append(cur.lastrowid)
-            self.db.execute(
-                "INSERT INTO chunk_terms (rowid, title, body) VALUES (?, ?, ?)",
-                (cur.lastrowid, article.title, chunk.text),
-            )
+            self.terms.add(cur.lastrowid, article.title, chunk.text)
         if ids:
             self.vectors.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
@@ -114,18 +115,8 @@ class Writer:
         """Remove articles, their chunks, vectors and sources; return how many existed."""
         removed = 0
         for aid in article_ids:
-            rows = self.db.execute(
-                'SELECT id, start, "end" FROM chunks WHERE article_id = ?', (aid,)
-            ).fetchall()
-            article = self.db.execute("SELECT title, text FROM articles WHERE id = ?", (aid,)).fetchone()
-            if article:
-                # A contentless FTS5 table forgets a row only when given its original values.
-                for cid, start, end in rows:
-                    self.db.execute(
-                        "INSERT INTO chunk_terms (chunk_terms, rowid, title, body) "
-                        "VALUES ('delete', ?, ?, ?)",
-                        (cid, article[0], article[1][start:end]),
-                    )
+            rows = self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (aid,)).fetchall()
+            self.terms.remove(r[0] for r in rows)
             if rows:
                 self.vectors.remove_ids(np.asarray([r[0] for r in rows], dtype=np.int64))
             self.db.execute("DELETE FROM chunks WHERE article_id = ?", (aid,))
@@ -168,8 +159,9 @@ class Writer:
         self.db.close()
         self.close_cache()
         faiss.write_index(self.vectors, str(self.gen_dir / VECTORS))
+        self.terms.result().save(self.gen_dir / TERMS)
         files = {}
-        for name in (STORE, VECTORS):
+        for name in (STORE, VECTORS, TERMS):
             path = self.gen_dir / name
             with path.open("rb") as f:
                 os.fsync(f.fileno())
@@ -233,7 +225,7 @@ def write_generation(
     with index_lock(index_dir, wait=lock_wait):
         old: dict[str, Any] | None = None
         if (index_dir / MANIFEST).exists():
-            old = read_manifest(index_dir)
+            old = read_manifest(index_dir, any_format=fresh)  # a rebuild may replace an old format
             if not fresh:
                 _check_compatible(index_dir, old, model, dim, chunking)
         keep = {old["generation"]} if old else set()
@@ -245,7 +237,7 @@ def write_generation(
         tmp.mkdir()
         try:
             if old and not fresh:
-                for name in (STORE, VECTORS):
+                for name in (STORE, VECTORS, TERMS):
                     shutil.copyfile(index_dir / old["generation"] / name, tmp / name)
             writer = Writer(index_dir, tmp, dim)
             if fresh and old and old["embedding_model"] == model and int(old["dim"]) == dim:

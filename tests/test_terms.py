@@ -1,0 +1,85 @@
+"""The BM25 keyword index: tokens, scores, filters, incremental edits and its file."""
+
+import numpy as np
+import pytest
+
+from assistant.store.terms import TermIndex, tokens
+
+DOCS = {
+    1: ("Lyman", "Ukrainian forces recaptured Lyman after encircling Russian troops."),
+    2: ("Kherson", "Russian troops withdrew from Kherson across the Dnipro river."),
+    3: ("Bakhmut", "Shelling continued in Bakhmut as Wagner fighters advanced."),
+    4: ("Café", "The café in Kyiv reopened; its owner said business was returning."),
+}
+
+
+def build(docs=DOCS) -> TermIndex:
+    edit = TermIndex.empty().edit()
+    for cid, (title, body) in docs.items():
+        edit.add(cid, title, body)
+    return edit.result()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Recaptured LYMAN", ["recaptur", "lyman"]),
+        ("café, cafe", ["cafe", "cafe"]),
+        ("U.S. troops_2022", ["u", "s", "troop", "2022"]),
+        ("", []),
+    ],
+)
+def test_tokens_are_lowercased_unaccented_porter_stems(text, expected):
+    assert tokens(text) == expected
+
+
+def test_the_chunk_holding_the_rare_words_ranks_first():
+    hits = build().search(["recapture", "Lyman"], 10)
+    assert hits[0][0] == 1 and all(score > 0 for _, score in hits)
+
+
+def test_unknown_words_and_empty_queries_find_nothing():
+    index = build()
+    assert index.search(["zzzz"], 5) == [] and index.search([], 5) == []
+    assert TermIndex.empty().search(["lyman"], 5) == []
+
+
+def test_allowed_ids_restrict_before_the_cut():
+    index = build()
+    assert [c for c, _ in index.search(["russian", "troops"], 1, np.array([2]))] == [2]
+    assert index.search(["russian"], 5, np.array([], dtype=np.int64)) == []
+
+
+def test_title_words_weigh_more_than_body_words():
+    docs = {1: ("Kherson", "A quiet day."), 2: ("Report", "Kherson was quiet.")}
+    assert build(docs).search(["kherson"], 2)[0][0] == 1
+
+
+def test_an_edit_gives_the_same_scores_as_a_fresh_build():
+    base = build({k: v for k, v in DOCS.items() if k != 4})
+    edit = base.edit()
+    edit.remove([2])
+    edit.add(4, *DOCS[4])
+    edited = edit.result()
+    fresh = build({k: v for k, v in DOCS.items() if k != 2})
+    for query in (["russian", "troops"], ["kyiv", "cafe"], ["bakhmut"]):
+        got, want = edited.search(query, 5), fresh.search(query, 5)
+        assert [c for c, _ in got] == [c for c, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want])
+    assert base.search(["kherson"], 5)[0][0] == 2  # the base index is untouched
+
+
+def test_removing_every_chunk_leaves_an_empty_index():
+    edit = build().edit()
+    edit.remove(DOCS)
+    empty = edit.result()
+    assert len(empty) == 0 and empty.search(["lyman"], 5) == [] and empty.vocab == []
+
+
+def test_file_round_trip_keeps_scores(tmp_path):
+    index = build()
+    index.save(tmp_path / "terms.npz")
+    loaded = TermIndex.load(tmp_path / "terms.npz")
+    assert loaded.search(["russian", "cafe"], 5) == index.search(["russian", "cafe"], 5)
+    TermIndex.empty().save(tmp_path / "empty.npz")
+    assert len(TermIndex.load(tmp_path / "empty.npz")) == 0
