@@ -1,13 +1,14 @@
 """The on-disk index: the only package that knows the files under ``index/`` and imports faiss.
 
-Layout (format 1)::
+Layout (format 2)::
 
     index/
       manifest.json          format, model, dimension, chunking, counts, file checksums,
                              and the name of the current generation folder
       gen-000003/
         store.sqlite         articles, chunks (offsets only), file->article sources
-        vectors.faiss        IndexIDMap2(IndexFlatIP); ids are chunk row ids
+        vectors.faiss        IndexIDMap2(float16 IndexScalarQuantizer, inner product); ids are chunk row ids
+        terms.npz            BM25 posting arrays (see terms.py)
       .lock                  flock'd by the one process allowed to write
 
 A write builds a whole new generation folder beside the current one, then swaps
