@@ -285,12 +285,29 @@ class Assistant:
             for line in answer.text.splitlines(keepends=True):
                 yield TextDelta(line)
         answer = news.with_conflicts(answer)
+        if mode == "llm" and len({q.article.id for q in answer.quotes}) > 1:
+            answer = self._compare_claims(standalone, answer)
         done = time.perf_counter()
         yield replace(
             answer,
             question=question,
             rewritten_question=standalone if standalone != question else "",
             timings=(("search", searched - began), ("answer", done - searched)),
+        )
+
+    def _compare_claims(self, question: str, answer: Answer) -> Answer:
+        """Add the LLM's contradictions/agreements between quotes of different reports."""
+        try:
+            found, raw = llm.compare_claims(question, answer.quotes, self.settings, self._llm)
+        except LLMError as exc:
+            notice = " ".join(filter(None, [answer.notice, f"{exc}; quotes were not compared for contradictions."]))
+            return replace(answer, notice=notice)
+        if not found:
+            return replace(answer, compare_output=raw)
+        notes = "\n".join(news.describe_conflict(c, answer.quotes) for c in found)
+        return replace(
+            answer, conflicts=answer.conflicts + tuple(found), compare_output=raw,
+            text=f"{answer.text}\n{notes}",
         )
 
     def _standalone(self, question: str, history: Sequence[dict[str, str]], mode: str) -> str:

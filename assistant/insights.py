@@ -112,6 +112,13 @@ def timeline(quotes: Sequence[Quote], same_event: float = 0.5) -> list[TimelineE
 
 def describe_conflict(c: Conflict, quotes: Sequence[Quote]) -> str:
     """Return one sentence: "Reports differ on people: Outlet A (date) says 12 people [1]; …"."""
+    if c.kind == "claim":
+        sides = "; ".join(
+            f"{quotes[i].article.outlet or 'one report'} ({quotes[i].article.date_label}) [{i + 1}]"
+            for i in c.quotes
+        )
+        verb = "agree" if c.agree else "differ"
+        return f"Reports {verb} ({sides}); the model's comparison: {c.summary}"
     parts = []
     for f in c.figures:
         a = quotes[f.quote].article

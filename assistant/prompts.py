@@ -14,6 +14,7 @@ from .errors import PromptError
 EXPECTED = {
     "answer": {"passages", "question", "not_covered"},
     "rewrite": {"history", "question"},
+    "compare": {"quotes", "question"},
 }
 
 

@@ -108,9 +108,20 @@ def answer_html(answer: Answer) -> str:
             f"<a class=\"cite\" href=\"{cite_href(answer.quotes[f.quote].article.id, answer.quotes[f.quote].start, answer.quotes[f.quote].end)}\">[{f.quote + 1}]</a></li>"
             for f in c.figures
         )
+        if c.kind == "claim":
+            sides = "".join(
+                f"<li>{esc(answer.quotes[i].article.outlet or 'one report')} "
+                f"({esc(answer.quotes[i].article.date_label)}): “{esc(answer.quotes[i].text)}” "
+                f"<a class=\"cite\" href=\"{cite_href(answer.quotes[i].article.id, answer.quotes[i].start, answer.quotes[i].end)}\">[{i + 1}]</a></li>"
+                for i in c.quotes
+            )
+            what = f"<span class=\"lead-label\">The model's comparison:</span> {esc(c.summary)}"
+            sides = f"<p>{what}</p><ul>{sides}</ul>"
+        else:
+            sides = f"<ul>{sides}</ul>"
         kind = "agree" if c.agree else "conflict"
         parts.append(
-            f'<div class="{kind}"><span class="badge">⚖ {label} on {esc(c.quantity)}</span><ul>{sides}</ul></div>'
+            f'<div class="{kind}"><span class="badge">⚖ {label} on {esc(c.quantity)}</span>{sides}</div>'
         )
     if answer.timeline:
         items = []

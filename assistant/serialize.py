@@ -59,9 +59,11 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "quotes": [quote_to_dict(q) for q in answer.quotes],
         "rejected": [{"text": r.text, "key": r.key, "reason": r.reason} for r in answer.rejected],
         "raw_output": answer.raw_output,
+        "compare_output": answer.compare_output,
         "passages": [passage_to_dict(p) for p in answer.passages],
         "conflicts": [
-            {"quantity": c.quantity, "agree": c.agree,
+            {"kind": c.kind, "quantity": c.quantity, "agree": c.agree, "summary": c.summary,
+             "quotes": list(c.quote_indices),
              "figures": [{"quote": f.quote, "value": f.value, "text": f.text} for f in c.figures]}
             for c in answer.conflicts
         ],

@@ -139,11 +139,25 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """Reports that give different values (or agree, when ``agree``) for one quantity."""
+    """Reports that differ (or agree, when ``agree``) on one quantity or claim.
+
+    ``kind`` "figure": the same quantity with different numbers, found by rule; ``figures`` say
+    where. ``kind`` "claim": opposite statements ("captured" vs "held") found by the LLM when one
+    is configured; ``quotes`` are the verified quotes on each side (indices into Answer.quotes)
+    and ``summary`` is the model's one-sentence description, shown as the model's words.
+    """
 
     quantity: str
     figures: tuple[Figure, ...]
     agree: bool
+    kind: str = "figure"
+    quotes: tuple[int, ...] = ()
+    summary: str = ""
+
+    @property
+    def quote_indices(self) -> tuple[int, ...]:
+        """Every quote this conflict cites, in order."""
+        return self.quotes or tuple(dict.fromkeys(f.quote for f in self.figures))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +182,7 @@ class Answer:
     passages: tuple[Passage, ...] = ()  # the evidence the answer was drawn from
     rejected: tuple[RejectedQuote, ...] = ()
     raw_output: str = ""  # an LLM's raw text, kept for inspection
+    compare_output: str = ""  # the LLM's raw reply when asked to compare the quotes' claims
     notice: str = ""  # e.g. "The LLM timed out; this is the extractive answer."
     mode: str = "extractive"  # "extractive", "llm" or "timeline"
     conflicts: tuple[Conflict, ...] = ()  # figures that differ (or agree) across reports

@@ -100,3 +100,65 @@ def test_timeline_answer_is_in_date_order(conflicting):
     dates = [e.date for e in answer.timeline]
     assert dates == sorted(dates)
     assert answer.to_dict()["timeline"][0]["date"] == "2022-04-08"
+
+
+LYMAN_A = quote("Russian forces captured the town of Lyman on Saturday.", "Wire A", "2022-10-01",
+                extra="The town of Lyman fell after heavy shelling. ")
+LYMAN_B = quote("Ukrainian troops still hold Lyman, the regional governor said.", "Wire B", "2022-10-01")
+LYMAN_A2 = Quote(LYMAN_A.article, 0, 44, "The town of Lyman fell after heavy shelling.")
+
+
+@pytest.mark.parametrize(
+    "reply,expected",
+    [
+        ("CONFLICT [1] [2]: One says Lyman was captured, the other that it is held.", [(False, (0, 1))]),
+        ("conflict: [1], [2] - captured versus held", [(False, (0, 1))]),
+        ("1. CONFLICT [1] and [2]: captured vs held\nAGREE [1] [2]: both name Lyman", [(False, (0, 1)), (True, (0, 1))]),
+        ("NONE", []),
+        ("CONFLICT [1] [7]: a quote that does not exist", []),
+        ("CONFLICT [1] [3]: both from the same article", []),
+        ("CONFLICT [2]: only one side", []),
+        ("The reports say different things.", []),
+    ],
+)
+def test_model_findings_keep_only_existing_quotes_of_different_articles(reply, expected):
+    from assistant.answering.llm import parse_findings
+
+    found = parse_findings(reply, [LYMAN_A, LYMAN_B, LYMAN_A2])
+    assert [(c.agree, c.quotes) for c in found] == expected
+    assert all(c.kind == "claim" and c.summary for c in found)
+
+
+def test_claim_conflict_from_the_model_is_shown_with_both_verified_sides(seed_index, embedder, tmp_path):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from assistant import Settings
+
+    index = tmp_path / "index"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles([
+        make_article("Lyman falls.\n\nRussian forces captured the town of Lyman on Saturday.",
+                     title="Lyman falls", outlet="Wire A", published="2022-10-01"),
+        make_article("Lyman holds.\n\nUkrainian troops still hold Lyman, the regional governor said.",
+                     title="Lyman holds", outlet="Wire B", published="2022-10-01"),
+    ])
+    answer_reply = ('ANSWER: The reports disagree.\n[P1] "Russian forces captured the town of Lyman on Saturday."\n'
+                    '[P2] "Ukrainian troops still hold Lyman, the regional governor said."')
+    model = GenericFakeChatModel(messages=iter([
+        AIMessage(content=answer_reply),
+        AIMessage(content="CONFLICT [1] [2]: One report says Lyman was captured, the other that it is held."),
+    ]))
+    settings = Settings.load(env={}, index_dir=index, answer_mode="llm", llm_model="scripted")
+    answer = Assistant(settings, embedder=embedder, llm_model=model).ask("Who controls Lyman?", k=2)
+    claims = [c for c in answer.conflicts if c.kind == "claim"]
+    assert len(claims) == 1 and not claims[0].agree
+    sides = {answer.quotes[i].article.outlet for i in claims[0].quotes}
+    assert sides == {"Wire A", "Wire B"}
+    for q in answer.quotes:
+        assert q.article.text[q.start : q.end] == q.text
+    assert "the model's comparison: One report says Lyman was captured" in answer.text
+    assert answer.to_dict()["conflicts"][0]["kind"] == "claim"
+    from assistant.render import answer_html
+
+    assert "The model's comparison" in answer_html(answer)

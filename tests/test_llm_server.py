@@ -109,3 +109,32 @@ def test_api_key_never_appears_in_the_notice(seed_index, embedder):
                       llm_api_key="sk-very-secret")
     answer = a.ask("Who is defending Bakhmut?")
     assert "sk-very-secret" not in json.dumps(answer.to_dict())
+
+
+def test_real_llm_compares_claims_and_shows_only_verified_sides(llm_server, tmp_path, embedder):
+    from assistant.answering.llm import compare_claims
+    from assistant.ingest import make_article
+
+    index = tmp_path / "index"
+    Assistant.build([], index_dir=index, embedder=embedder).add_articles([
+        make_article("Lyman falls.\n\nRussian forces captured the town of Lyman on Saturday, the defence ministry said.",
+                     title="Lyman falls", outlet="Wire A", published="2022-10-01"),
+        make_article("Lyman holds.\n\nUkrainian troops still hold the town of Lyman, the regional governor said on Saturday.",
+                     title="Lyman holds", outlet="Wire B", published="2022-10-01"),
+    ])
+    a = llm_assistant(index, embedder, llm_server)
+    question = "Who controls the town of Lyman?"
+    answer = a.ask(question, k=2)  # the whole path: answer, then comparison when 2 reports are quoted
+    for q in answer.quotes:
+        assert q.article.text[q.start : q.end] == q.text
+    if len({q.article.id for q in answer.quotes}) > 1:
+        assert answer.compare_output or "not compared" in answer.notice
+    # The comparison itself, on quotes of both reports, against the real server.
+    quotes = a.ask(question, k=2, mode="extractive").quotes
+    assert len({q.article.outlet for q in quotes}) == 2
+    found, raw = compare_claims(question, quotes, a.settings)
+    assert raw, "the model replied"
+    for c in found:  # whatever the tiny model claimed, both sides are real quotes of two reports
+        assert c.kind == "claim" and len({quotes[i].article.id for i in c.quotes}) >= 2
+    print(json.dumps({"mode": answer.mode, "findings": [(c.agree, c.quotes, c.summary) for c in found],
+                      "raw": raw[:300]}))

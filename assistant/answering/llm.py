@@ -15,7 +15,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ConfigError, LLMError
 from ..prompts import load_prompt
-from ..types import Answer, Passage, Quote, RejectedQuote, TextDelta
+from ..types import Answer, Conflict, Passage, Quote, RejectedQuote, TextDelta
 from . import NOT_COVERED
 from .extractive import source_phrase
 from .verify import locate
@@ -178,6 +178,60 @@ def rewrite_question(
     text = reply.content if isinstance(reply.content, str) else ""
     line = text.strip().split("\n", 1)[0].strip().strip('"')
     return line if 3 <= len(line) <= 500 else question
+
+
+_FINDING = re.compile(
+    r"^\s*(?:\d+[.)])?\W*(CONFLICT|AGREE)\w*\W*((?:\[?\d+\]?[\s,&and]*){2,}?)\s*[:\-–]\s*(.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+SUMMARY_CHARS = 300  # a longer "one sentence" is cut
+
+
+def parse_findings(raw: str, quotes: Sequence[Quote]) -> list[Conflict]:
+    """Return the comparisons in a model's reply that cite quotes of at least two articles.
+
+    A finding naming a quote number that doesn't exist, or quotes all from one article, is
+    dropped: the sides shown are always verified quotes of different reports.
+    """
+    found: list[Conflict] = []
+    seen: set[tuple[bool, tuple[int, ...]]] = set()
+    for m in _FINDING.finditer(raw):
+        numbers = [int(n) for n in re.findall(r"\d+", m.group(2))]
+        if not numbers or any(n < 1 or n > len(quotes) for n in numbers):
+            continue
+        indices = tuple(dict.fromkeys(n - 1 for n in numbers))
+        if len({quotes[i].article.id for i in indices}) < 2:
+            continue
+        agree = m.group(1).upper() == "AGREE"
+        if (agree, indices) in seen:
+            continue
+        seen.add((agree, indices))
+        summary = " ".join(m.group(3).split())[:SUMMARY_CHARS]
+        found.append(Conflict("claims", (), agree, kind="claim", quotes=indices, summary=summary))
+    return found
+
+
+def compare_claims(
+    question: str, quotes: Sequence[Quote], settings: Settings, model: Any | None = None
+) -> tuple[list[Conflict], str]:
+    """Ask the model which quotes contradict (or agree with) each other; return findings and raw.
+
+    Only quote numbers come back from the model, so every side shown is a verified quote.
+    Raises LLMError when the backend fails.
+    """
+    template = load_prompt("compare", settings.prompts_dir)
+    listing = "\n".join(
+        f"[{n}] {q.article.outlet or 'unknown outlet'}, {q.article.date_label}: “{q.text}”"
+        for n, q in enumerate(quotes, start=1)
+    )
+    prompt = template.substitute(quotes=listing, question=question)
+    model = model or chat_model(settings)
+    try:
+        reply = model.invoke([("human", prompt)])
+    except Exception as exc:  # noqa: BLE001 - any backend failure: no claim comparison
+        raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}") from exc
+    raw = reply.content if isinstance(reply.content, str) else ""
+    return parse_findings(raw, quotes), raw
 
 
 def _redact(message: str, settings: Settings) -> str:

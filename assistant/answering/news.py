@@ -6,6 +6,8 @@ import re
 from dataclasses import replace
 
 from ..insights import conflicts, describe_conflict, timeline
+
+__all__ = ["as_timeline", "describe_conflict", "is_timeline_question", "with_conflicts"]
 from ..types import Answer
 from .extractive import source_phrase
 
