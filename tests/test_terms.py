@@ -55,14 +55,25 @@ def test_title_words_weigh_more_than_body_words():
     assert build(docs).search(["kherson"], 2)[0][0] == 1
 
 
-def test_an_edit_gives_the_same_scores_as_a_fresh_build():
+@pytest.mark.parametrize(
+    "removed,added",
+    [
+        ([2], {4: DOCS[4]}),  # new ids after the old ones: the linear merge
+        ([3], {3: DOCS[4]}),  # a removed id used again: the full sort
+        ([], {1: DOCS[4]}),  # an id replaced without removal
+        ([1, 2, 3], {}),
+    ],
+)
+def test_an_edit_gives_the_same_scores_as_a_fresh_build(removed, added):
     base = build({k: v for k, v in DOCS.items() if k != 4})
     edit = base.edit()
-    edit.remove([2])
-    edit.add(4, *DOCS[4])
+    edit.remove(removed)
+    for cid, (title, body) in added.items():
+        edit.add(cid, title, body)
     edited = edit.result()
-    fresh = build({k: v for k, v in DOCS.items() if k != 2})
-    for query in (["russian", "troops"], ["kyiv", "cafe"], ["bakhmut"]):
+    after = {k: v for k, v in DOCS.items() if k != 4 and k not in removed} | added
+    fresh = build(dict(sorted(after.items())))
+    for query in (["russian", "troops"], ["kyiv", "cafe"], ["bakhmut"], ["lyman"]):
         got, want = edited.search(query, 5), fresh.search(query, 5)
         assert [c for c, _ in got] == [c for c, _ in want]
         assert [s for _, s in got] == pytest.approx([s for _, s in want])
