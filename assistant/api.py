@@ -276,6 +276,7 @@ class Assistant:
                 threshold=self.settings.abstain_threshold,
                 floor=news.TIMELINE_FLOOR if timeline else 0.8,
                 as_of=as_of or dt.date.today(),
+                stale_days=self.settings.stale_days if as_of is not None else None,
             )
             if timeline:
                 fallback = news.as_timeline(fallback)

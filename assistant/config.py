@@ -43,9 +43,15 @@ class Settings:
     top_k: int = 8
     # Quotes shown in an extractive answer at most.
     max_quotes: int = 3
-    # Below this evidence confidence the answer says the reports don't cover it (RTQA dev:
-    # 0.45 refuses 73% of unanswerable and 5.4% of answerable questions, benchmarks/README.md).
+    # Below this evidence confidence the answer says the reports don't cover it (RTQA dev, with
+    # stale_days 90: 0.45 refuses 97% of unanswerable and 6.8% of answerable questions; see
+    # benchmarks/README.md).
     abstain_threshold: float = 0.45
+    # When a caller passes ``as_of`` (the day the question is asked from), evidence whose report
+    # is more than this many days older loses confidence: a question about that day's news is
+    # not answered by a report from months before. Not applied without ``as_of`` (an archive is
+    # usually older than today). 0 turns it off.
+    stale_days: int = 90
     # Answer mode: "extractive" (no LLM), "llm", or "timeline" (dated events in order).
     answer_mode: str = "extractive"
     # LLM backend: "openai" (any OpenAI-compatible server) or "ollama".

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import string
 
@@ -121,3 +122,33 @@ def test_passages_with_braces_and_dollars_fill_the_prompt(seed_assistant):
     passages = seed_assistant.search("Bakhmut", k=2)
     template = string.Template("$passages")
     assert "[P1]" in template.substitute(passages=passages_block(passages) + " {x} $5")
+
+
+SHELL_Q = "How long does it take for the shell to reach its target?"
+
+
+@pytest.mark.parametrize(
+    "as_of,stale_days,fresh",
+    [
+        (None, 90, 1.0),  # no as_of: an archive older than today is not stale
+        (dt.date(2022, 10, 8), 90, 1.0),  # asked the day after the report
+        (dt.date(2022, 12, 30), 90, 1.0),  # 84 days later
+        (dt.date(2023, 6, 1), 90, 0.0),  # asked months later about "that day's" news
+        (dt.date(2023, 6, 1), 0, 1.0),  # the prior switched off
+    ],
+)
+def test_evidence_far_older_than_as_of_loses_confidence(seed_index, embedder, as_of, stale_days, fresh):
+    settings = Settings.load(env={}, index_dir=seed_index, stale_days=stale_days)
+    signals = dict(Assistant.open(settings=settings, embedder=embedder).ask(SHELL_Q, as_of=as_of).signals)
+    assert signals["fresh"] == fresh
+    baseline = dict(Assistant.open(seed_index, embedder=embedder).ask(SHELL_Q).signals)
+    assert signals["confidence"] == pytest.approx(baseline["confidence"] - 0.2 * (1 - fresh), abs=0.01)
+
+
+def test_a_stale_refusal_says_how_old_the_closest_reports_are(seed_index, embedder):
+    settings = Settings.load(env={}, index_dir=seed_index, abstain_threshold=0.8)
+    a = Assistant.open(settings=settings, embedder=embedder)
+    assert a.ask(SHELL_Q, as_of=dt.date(2022, 10, 8)).answerable
+    answer = a.ask(SHELL_Q, as_of=dt.date(2023, 6, 1))
+    assert not answer.answerable and answer.text.startswith(NOT_COVERED)
+    assert "The closest reports are from 2022-10-07, 237 days before 2023-06-01." in answer.text

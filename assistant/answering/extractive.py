@@ -32,6 +32,7 @@ EMBED_LIMIT = 32  # candidates embedded per answer; RTQA dev: same answers as 64
 W_NOVEL = 0.05  # bonus for a sentence naming something (a name, a number) the question doesn't
 W_COVERAGE = 0.5  # share of confidence lost when none of the question's names are in the article
 W_TIMEFRAME = 0.15  # confidence lost when the question names a time the article is not from
+W_STALE = 0.2  # confidence lost when the article is more than stale_days older than as_of
 DUPLICATE_OVERLAP = 0.7  # word-set Jaccard above which two quotes say the same thing
 _WORDS = re.compile(r"\w+")
 CLOSERS = "\"'”’»)] "
@@ -161,15 +162,18 @@ def entity_coverage(question: str, text: str) -> float:
     return hits / len(entities)
 
 
-def evidence_signals(question: str, ranked: list[Candidate], as_of: dt.date | None) -> dict[str, float]:
+def evidence_signals(
+    question: str, ranked: list[Candidate], as_of: dt.date | None, stale_days: int | None = None
+) -> dict[str, float]:
     """Return how strong the evidence is, signal by signal, and the combined ``confidence``.
 
     The best sentence's score, scaled by how many of the question's names and numbers its
-    article contains (a quote that merely shares words with the question is no answer), and
-    lowered when the question names a time ("this week") that the article isn't from.
+    article contains (a quote that merely shares words with the question is no answer),
+    lowered when the question names a time ("this week") that the article isn't from, and
+    lowered when ``stale_days`` is given and the article is older than that before ``as_of``.
     """
     if not ranked:
-        return {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "confidence": 0.0}
+        return {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "fresh": 0.0, "confidence": 0.0}
     best = ranked[0]
     article = best.passage.article
     # Names and numbers of the question in the passages this article contributed, not the
@@ -180,9 +184,16 @@ def evidence_signals(question: str, ranked: list[Candidate], as_of: dt.date | No
     in_frame = 1.0
     if frame is not None and frame.explicit and article.published is not None:
         in_frame = 1.0 if frame.contains(article.published) else 0.0
-    confidence = best.score * (1 - W_COVERAGE * (1 - coverage)) - W_TIMEFRAME * (1 - in_frame)
+    fresh = 1.0
+    if stale_days and as_of and article.published and (as_of - article.published).days > stale_days:
+        fresh = 0.0
+    confidence = (
+        best.score * (1 - W_COVERAGE * (1 - coverage))
+        - W_TIMEFRAME * (1 - in_frame)
+        - W_STALE * (1 - fresh)
+    )
     return {"best": round(best.score, 4), "coverage": round(coverage, 4),
-            "in_timeframe": in_frame, "confidence": round(confidence, 4)}
+            "in_timeframe": in_frame, "fresh": fresh, "confidence": round(confidence, 4)}
 
 
 def _words(text: str) -> set[str]:
@@ -268,16 +279,27 @@ def answer(
     threshold: float = 0.35,
     floor: float = 0.8,
     as_of: dt.date | None = None,
+    stale_days: int | None = None,
 ) -> Answer:
-    """Answer from passages with verbatim quotes, or say the reports don't cover it."""
+    """Answer from passages with verbatim quotes, or say the reports don't cover it.
+
+    ``stale_days`` (only when the caller gave ``as_of``): see ``evidence_signals``.
+    """
     ranked = score(question, query_vector, candidates(passages), embedder)
     if asks_for_statements(question):  # "What did officials say…": only attributed statements
         ranked = [c for c in ranked if attribute(c.passage.article.text, c.start, c.end).speaker]
-    signals = evidence_signals(question, ranked, as_of)
+    signals = evidence_signals(question, ranked, as_of, stale_days)
     if not ranked or signals["confidence"] < threshold:
+        text = NOT_COVERED
+        closest = ranked[0].passage.article.published if ranked else None
+        if signals["fresh"] == 0.0 and closest and as_of:
+            text += (
+                f" The closest reports are from {closest.isoformat()}, "
+                f"{(as_of - closest).days} days before {as_of.isoformat()}."
+            )
         return Answer(
             question=question,
-            text=NOT_COVERED,
+            text=text,
             answerable=False,
             passages=tuple(passages),
             mode="extractive",
