@@ -25,9 +25,8 @@ def synthetic(n: int, dim: int, index: Path | None, rng: np.random.Generator) ->
         import json
 
         gen = json.loads((index / "manifest.json").read_text())["generation"]
-        flat = faiss.read_index(str(index / gen / "vectors.faiss"))
-        base = faiss.rev_swig_ptr(faiss.downcast_index(flat.index).get_xb(), flat.ntotal * dim)
-        base = np.array(base, dtype=np.float32).reshape(flat.ntotal, dim)
+        stored = faiss.read_index(str(index / gen / "vectors.faiss"))
+        base = faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal)
     else:
         base = rng.standard_normal((50_000, dim), dtype=np.float32)
     out = np.empty((n, dim), dtype=np.float32)
@@ -84,6 +83,70 @@ def main() -> None:
         print(f"IVF nprobe {nprobe:<3}    p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  "
               f"memory ~{args.n * (dim + 8) / 1e9:.2f} GB  recall@10 {recall:.3f}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB (both indexes and the raw vectors)")
+    del flat, ivf
+    store_path(xb, queries, truth, args)
+
+
+def store_path(xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: argparse.Namespace) -> None:
+    """What the store itself does at this size: its float16 exact index switched to IVF by the
+    writer (``to_ivf``), searched the way Snapshot searches it, plus the BM25 posting arrays
+    tiled from the RTQA index to the same number of chunks."""
+    import gc
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from assistant.store.reader import NPROBE
+    from assistant.store.terms import TermIndex
+    from assistant.store.writer import new_vector_index, to_ivf
+
+    n, dim = xb.shape
+    exact = new_vector_index(dim)
+    exact.add_with_ids(xb, np.arange(n, dtype=np.int64))
+    faiss.omp_set_num_threads(2)
+    t = time.perf_counter()
+    ivf = to_ivf(exact, dim)
+    print(f"store: exact float16 -> IVF (to_ivf) in {time.perf_counter() - t:.0f} s")
+    faiss.omp_set_num_threads(1)
+    del exact
+    gc.collect()
+    ivf.nprobe = NPROBE
+    found, times = timed_search(ivf, queries)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+    print(f"store IVF nprobe {NPROBE}  p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  recall@10 {recall:.3f}")
+    if args.index is None:
+        return
+    gen = json.loads((args.index / "manifest.json").read_text())["generation"]
+    small = TermIndex.load(args.index / gen / "terms.npz")
+    copies = -(-n // len(small))
+    step = int(small.doc_ids.max()) + 1
+    counts = np.diff(small.term_ptr)
+    # Tile: each term's postings repeated per copy with chunk ids shifted by copy * step.
+    post_chunk = np.concatenate([
+        (small.post_chunk[a:b][None, :] + step * np.arange(copies)[:, None]).ravel()
+        for a, b in zip(small.term_ptr[:-1], small.term_ptr[1:], strict=True)
+    ]).astype(np.int32)
+    post_tf = np.concatenate([np.tile(small.post_tf[a:b], copies) for a, b in zip(small.term_ptr[:-1], small.term_ptr[1:], strict=True)])
+    term_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts * copies, out=term_ptr[1:])
+    doc_ids = (small.doc_ids[None, :] + step * np.arange(copies)[:, None]).ravel().astype(np.int32)
+    big = TermIndex(small.vocab, term_ptr, post_chunk, post_tf, doc_ids, np.tile(small.doc_len, copies))
+    del post_chunk, post_tf
+    gc.collect()
+    from assistant.retrieval import query_terms
+
+    rows = [json.loads(x) for x in (Path(__file__).resolve().parents[1].parent / "shared/bench/rtqa/queries_dev.jsonl").read_text().splitlines()]
+    times = []
+    for q in rows:
+        words = query_terms(q["question"])
+        t = time.perf_counter()
+        big.search(words, 100)
+        times.append((time.perf_counter() - t) * 1000)
+    size = sum(x.nbytes for x in (big.term_ptr, big.post_chunk, big.post_tf, big.doc_ids, big.doc_len))
+    print(f"store BM25 at {len(big):,} chunks (RTQA postings tiled x{copies}): p50 {statistics.median(times):.2f} ms  "
+          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  arrays {size / 1e9:.2f} GB")
+    print(f"store: IVF lists ~{ivf.ntotal * (dim + 8) / 1e9:.2f} GB + BM25 {size / 1e9:.2f} GB in RAM; "
+          f"peak RSS of this script {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
 
 
 if __name__ == "__main__":

@@ -210,3 +210,36 @@ def test_reader_sees_updates_from_another_writer_without_restart(tmp_path, embed
     (reports_copy / "odesa.txt").write_text("Odesa port\n\nGrain ships left Odesa port on Monday.")
     writer.update([reports_copy])
     assert len(reader.articles()) == 2
+
+
+def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp_path, embedder, monkeypatch):
+    import datetime as dt
+
+    import faiss
+
+    from assistant import Filters
+    from assistant.ingest import make_article
+    from assistant.store import writer
+
+    monkeypatch.setattr(writer, "IVF_THRESHOLD", 40)
+    topics = ["grain exports from Odesa", "shelling near Bakhmut", "the Kerch bridge blast", "power cuts in Kyiv",
+              "the Zaporizhzhia nuclear plant", "mobilisation in Russia", "the Lyman counteroffensive", "Kherson's retreat"]
+    articles = [
+        make_article(f"Report {i} on {topics[i % 8]}. " + " ".join(
+            f"Sentence {j} of report {i} covers {topics[i % 8]} in detail." for j in range(3)),
+            title=f"Report {i}: {topics[i % 8]}", outlet=f"Wire {'AB'[i % 2]}", published=dt.date(2022, 10, 1 + i % 20))
+        for i in range(48)
+    ]
+    a = Assistant.build([], index_dir=tmp_path / "i", embedder=embedder)
+    a.add_articles(articles)
+    assert isinstance(faiss.downcast_index(a.snapshot.vectors), faiss.IndexIVF)
+    assert a.snapshot.vectors.ntotal == 48
+    top = a.search("Kerch bridge blast", k=3)
+    assert "Kerch" in top[0].article.title
+    narrow = a.search("Kerch bridge blast", k=2, filters=Filters(outlets=("wire b",)))
+    assert len(narrow) == 2 and all(p.article.outlet == "Wire B" for p in narrow)
+    a.add_text("Divers inspected the Kerch bridge after the blast, officials said.", title="Kerch divers", outlet="Wire C")
+    assert a.snapshot.vectors.ntotal == 49
+    assert a.search("divers inspected the Kerch bridge", k=1)[0].article.title == "Kerch divers"
+    a.remove([articles[0].id])
+    assert a.snapshot.vectors.ntotal == 48

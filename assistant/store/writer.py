@@ -36,6 +36,9 @@ from .format import (
 )
 from .terms import TermIndex
 
+IVF_THRESHOLD = 200_000  # chunks; above it the exact index is replaced by IVF (benchmarks/scale.py)
+IVF_TRAIN_PER_LIST = 64  # training vectors per inverted list (capped by the index size)
+
 
 def new_vector_index(dim: int) -> faiss.Index:
     """Return an empty vector index: exact inner product over float16 copies of the vectors.
@@ -45,6 +48,33 @@ def new_vector_index(dim: int) -> faiss.Index:
     """
     codes = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
     return faiss.IndexIDMap2(codes)
+
+
+def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
+    """Return an IVF index (int8 scalar-quantised lists) holding the vectors and ids of ``exact``.
+
+    ~4*sqrt(n) lists, trained on a sample; later updates add to the trained lists without
+    retraining. A hash-table direct map keeps ``reconstruct`` and ``remove_ids`` working.
+    Measured at 1M synthetic news-like vectors: 0.3 ms per search at nprobe 16, recall@10
+    0.987 against exact (benchmarks/README.md).
+    """
+    n = exact.ntotal
+    ids = faiss.vector_to_array(exact.id_map).astype(np.int64)
+    vectors = exact.index.reconstruct_n(0, n)
+    nlist = max(1, int(4 * np.sqrt(n)))
+    quantizer = faiss.IndexFlatIP(dim)
+    ivf = faiss.IndexIVFScalarQuantizer(
+        quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    sample = np.random.default_rng(seed).choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+    ivf.train(vectors[np.sort(sample)])
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    ivf.add_with_ids(vectors, ids)
+    return ivf
+
+
+def is_ivf(index: faiss.Index) -> bool:
+    return isinstance(faiss.downcast_index(index), faiss.IndexIVF)
 
 
 class Writer:
@@ -168,6 +198,8 @@ class Writer:
         self.db.commit()
         self.db.close()
         self.close_cache()
+        if not is_ivf(self.vectors) and self.vectors.ntotal >= IVF_THRESHOLD:
+            self.vectors = to_ivf(self.vectors, self.dim)
         faiss.write_index(self.vectors, str(self.gen_dir / VECTORS))
         self.terms.result().save(self.gen_dir / TERMS)
         files = {}
