@@ -83,14 +83,14 @@ def search(
             outlets=filters.outlets,
             article_ids=filters.article_ids,
         )
-    words = query_terms(question)
+    keyword_scores = snapshot.term_scores(query_terms(question)) if "bm25" in methods else None
     lists: list[tuple[str, list[tuple[int, float]]]] = []
 
     def run(suffix: str, ids: np.ndarray | None) -> None:
         if "dense" in methods:
             lists.append(("dense" + suffix, snapshot.search_vectors(qvec, CANDIDATES, ids)))
         if "bm25" in methods:
-            lists.append(("bm25" + suffix, snapshot.search_terms(words, CANDIDATES, ids)))
+            lists.append(("bm25" + suffix, snapshot.top_terms(keyword_scores, CANDIDATES, ids)))
 
     run("", allowed)
     if window is not None and len(window):

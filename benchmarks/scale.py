@@ -52,7 +52,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--index", type=Path, default=None, help="an index whose vectors seed the synthetic set")
+    parser.add_argument("--bm25-only", action="store_true", help="only the keyword side (needs --index)")
     args = parser.parse_args()
+    if args.bm25_only:
+        bm25_at(args.n, args.index)
+        return
     faiss.omp_set_num_threads(1)
     rng = np.random.default_rng(0)
     dim = 384
@@ -92,12 +96,10 @@ def store_path(xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: arg
     writer (``to_ivf``), searched the way Snapshot searches it, plus the BM25 posting arrays
     tiled from the RTQA index to the same number of chunks."""
     import gc
-    import json
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from assistant.store.reader import NPROBE
-    from assistant.store.terms import TermIndex
     from assistant.store.writer import new_vector_index, to_ivf
 
     n, dim = xb.shape
@@ -114,38 +116,56 @@ def store_path(xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: arg
     found, times = timed_search(ivf, queries)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
     print(f"store IVF nprobe {NPROBE}  p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  recall@10 {recall:.3f}")
-    if args.index is None:
-        return
-    gen = json.loads((args.index / "manifest.json").read_text())["generation"]
-    small = TermIndex.load(args.index / gen / "terms.npz")
+    if args.index is not None:
+        bm25_at(n, args.index)
+
+
+def tiled_terms(index: Path, n: int):  # noqa: ANN201 - a TermIndex
+    """Return the RTQA index's BM25 posting arrays tiled to about ``n`` chunks."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from assistant.store.terms import TermIndex
+
+    gen = json.loads((index / "manifest.json").read_text())["generation"]
+    small = TermIndex.load(index / gen / "terms.npz")
     copies = -(-n // len(small))
     step = int(small.doc_ids.max()) + 1
     counts = np.diff(small.term_ptr)
-    # Tile: each term's postings repeated per copy with chunk ids shifted by copy * step.
+    spans = list(zip(small.term_ptr[:-1], small.term_ptr[1:], strict=True))
+    # Each term's postings repeated per copy, chunk ids shifted by copy * step (still ascending).
     post_chunk = np.concatenate([
-        (small.post_chunk[a:b][None, :] + step * np.arange(copies)[:, None]).ravel()
-        for a, b in zip(small.term_ptr[:-1], small.term_ptr[1:], strict=True)
+        (small.post_chunk[a:b][None, :] + step * np.arange(copies)[:, None]).ravel() for a, b in spans
     ]).astype(np.int32)
-    post_tf = np.concatenate([np.tile(small.post_tf[a:b], copies) for a, b in zip(small.term_ptr[:-1], small.term_ptr[1:], strict=True)])
+    post_tf = np.concatenate([np.tile(small.post_tf[a:b], copies) for a, b in spans])
     term_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts * copies, out=term_ptr[1:])
     doc_ids = (small.doc_ids[None, :] + step * np.arange(copies)[:, None]).ravel().astype(np.int32)
-    big = TermIndex(small.vocab, term_ptr, post_chunk, post_tf, doc_ids, np.tile(small.doc_len, copies))
-    del post_chunk, post_tf
-    gc.collect()
+    return TermIndex(small.vocab, term_ptr, post_chunk, post_tf, doc_ids, np.tile(small.doc_len, copies)), copies
+
+
+def bm25_at(n: int, index: Path) -> None:
+    """Keyword search at ``n`` chunks the way retrieval runs it: score once, cut twice."""
+    import json
+
+    big, copies = tiled_terms(index, n)
     from assistant.retrieval import query_terms
 
     rows = [json.loads(x) for x in (Path(__file__).resolve().parents[1].parent / "shared/bench/rtqa/queries_dev.jsonl").read_text().splitlines()]
+    window = np.sort(np.random.default_rng(1).choice(big.doc_ids, len(big) // 50, replace=False))
     times = []
     for q in rows:
         words = query_terms(q["question"])
         t = time.perf_counter()
-        big.search(words, 100)
+        scores = big.scores(words)
+        big.top(scores, 100)
+        big.top(scores, 100, window)  # the question's date window (2% of chunks here)
         times.append((time.perf_counter() - t) * 1000)
     size = sum(x.nbytes for x in (big.term_ptr, big.post_chunk, big.post_tf, big.doc_ids, big.doc_len))
     print(f"store BM25 at {len(big):,} chunks (RTQA postings tiled x{copies}): p50 {statistics.median(times):.2f} ms  "
           f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  arrays {size / 1e9:.2f} GB")
-    print(f"store: IVF lists ~{ivf.ntotal * (dim + 8) / 1e9:.2f} GB + BM25 {size / 1e9:.2f} GB in RAM; "
+    print(f"store: IVF lists ~{n * (384 + 8) / 1e9:.2f} GB + BM25 {size / 1e9:.2f} GB in RAM; "
           f"peak RSS of this script {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
 
 

@@ -231,6 +231,16 @@ class Snapshot:
         restricted to ``allowed`` chunk ids before the cut."""
         return self.terms.search(words, limit, allowed)
 
+    def term_scores(self, words: Sequence[str]) -> np.ndarray | None:
+        """Return BM25 scores by chunk id for ``words`` (for several ``top_terms`` cuts)."""
+        return self.terms.scores(words)
+
+    def top_terms(
+        self, scores: np.ndarray | None, limit: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Return the ``limit`` best chunks of ``term_scores`` output, among ``allowed``."""
+        return self.terms.top(scores, limit, allowed)
+
     def search_vectors(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

@@ -108,8 +108,16 @@ class TermIndex:
         ``allowed`` (chunk ids) restricts the ranking before the cut, so a narrow filter still
         gets ``limit`` hits.
         """
-        if limit <= 0 or not len(self.doc_ids):
-            return []
+        return self.top(self.scores(words), limit, allowed)
+
+    def scores(self, words: Iterable[str]) -> np.ndarray | None:
+        """Return BM25 scores indexed by chunk id (None when no word is in the index).
+
+        Computed once per question; ``top`` then cuts it for each restriction (all chunks, the
+        question's date window), which halves the keyword time of a dated question.
+        """
+        if not len(self.doc_ids):
+            return None
         n = len(self.doc_ids)
         scores = np.zeros(len(self._len_by_id), dtype=np.float32)
         hit = False
@@ -125,17 +133,23 @@ class TermIndex:
             norm = K1 * (1 - B + B * self._len_by_id[docs] / self.avg_len)
             scores[docs] += idf * tf * (K1 + 1) / (tf + norm)
             hit = True
-        if not hit:
+        return scores if hit else None
+
+    @staticmethod
+    def top(
+        scores: np.ndarray | None, limit: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Return the ``limit`` best (chunk id, score) of ``scores``, among ``allowed`` if given."""
+        if scores is None or limit <= 0:
             return []
         if allowed is not None:
-            keep = np.zeros(len(scores), dtype=bool)
             ids = allowed[(allowed >= 0) & (allowed < len(scores))]
-            keep[ids] = True
-            scores[~keep] = 0.0
-        candidates = np.flatnonzero(scores)
+            candidates = ids[scores[ids] > 0]
+        else:
+            candidates = np.flatnonzero(scores)
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
-        candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
+        candidates = candidates[np.lexsort((candidates, -scores[candidates]))]
         return [(int(c), float(scores[c])) for c in candidates]
 
     # ---- building and merging -----------------------------------------------------------------
