@@ -152,3 +152,36 @@ def test_a_stale_refusal_says_how_old_the_closest_reports_are(seed_index, embedd
     answer = a.ask(SHELL_Q, as_of=dt.date(2023, 6, 1))
     assert not answer.answerable and answer.text.startswith(NOT_COVERED)
     assert "The closest reports are from 2022-10-07, 237 days before 2023-06-01." in answer.text
+
+
+@pytest.mark.parametrize(
+    "text,question,extended",
+    [
+        # restates the question; the next sentence names the mission: extended
+        ("A NASA spacecraft has slammed into an asteroid in a test of planetary defense. "
+         "The DART mission launched 10 months ago.", "Which NASA mission slammed a spacecraft into an asteroid?", True),
+        # already names something new: kept as is
+        ("The DART spacecraft slammed into an asteroid. It launched 10 months ago.",
+         "Which NASA mission slammed a spacecraft into an asteroid?", False),
+        # the next sentence is in another paragraph: kept
+        ("A NASA spacecraft has slammed into an asteroid.\n\nThe DART mission launched 10 months ago.",
+         "Which NASA mission slammed a spacecraft into an asteroid?", False),
+        # the next sentence brings nothing new either: kept
+        ("A NASA spacecraft has slammed into an asteroid. It was a test of planetary defense.",
+         "Which NASA mission slammed a spacecraft into an asteroid?", False),
+    ],
+)
+def test_a_quote_that_restates_the_question_takes_the_next_sentence(text, question, extended):
+    from assistant.answering.extractive import Candidate, with_continuation
+    from assistant.ingest import make_article
+    from assistant.types import Chunk, Passage
+
+    article = make_article(text, title="t")
+    first_end = article.text.index(".") + 1
+    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
+    got = with_continuation(question, Candidate(passage, 0, first_end))
+    assert (got.end > first_end) is extended
+    quote_text = article.text[got.start : got.end]
+    assert quote_text.startswith("A NASA") or quote_text.startswith("The DART")
+    if extended:
+        assert quote_text.endswith("10 months ago.")

@@ -104,14 +104,10 @@ def score(
         cands = [cands[i] for i in sorted(keep)]
     texts = [c.passage.article.text[c.start : c.end] for c in cands]
     dense = embedder.embed(texts) @ query_vector
-    asked = {e.lower() for e in question_entities(question)}
     scored = []
     for c, d, text in zip(cands, dense, texts, strict=True):
         position = 1.0 - min(c.start / max(len(c.passage.article.text), 1), 1.0)
-        # An answer usually brings a name or number the question doesn't have.
-        novel = any(
-            e.lower() not in asked and e.lower() not in STOPWORDS for e in question_entities(" " + text)
-        )
+        novel = _novel(question, text)  # an answer usually brings a name or number the question lacks
         s = (
             W_DENSE * float(d)
             + W_TERMS * _term_overlap(weights, text)
@@ -236,6 +232,46 @@ def select(ranked: list[Candidate], max_quotes: int, floor: float = 0.8) -> list
     return groups
 
 
+CONTINUE_MAX_CHARS = 500  # a restating sentence plus the one after it stays under this
+
+
+def _novel(question: str, text: str) -> bool:
+    """Return True when ``text`` names something (a name, a number) the question doesn't."""
+    asked = {_bare(e) for e in question_entities(question)}
+    return any((bare := _bare(e)) and bare not in asked for e in question_entities(" " + text))
+
+
+def _bare(entity: str) -> str:
+    """Return an entity lower-cased without leading function words ("The DART" -> "dart")."""
+    words = entity.lower().split()
+    while words and words[0] in STOPWORDS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def with_continuation(question: str, cand: Candidate) -> Candidate:
+    """Extend a quote that only restates the question with the next sentence, when that one
+    brings the specifics ("A NASA spacecraft slammed into an asteroid ... The DART mission, ...").
+
+    Only within a paragraph, only when the result stays short; the span is still the article's
+    own text from ``cand.start``.
+    """
+    text = cand.passage.article.text
+    if _novel(question, text[cand.start : cand.end]):
+        return cand
+    window = min(len(text), cand.end + MAX_CHARS)
+    following = sentence_spans(text, cand.end, window)
+    if not following or (following[0][1] >= window and window < len(text)):
+        return cand  # no next sentence, or it runs past the window (could end mid-sentence)
+    start, end = following[0]
+    gap = text[cand.end : start]
+    if "\n" in gap or end - cand.start > CONTINUE_MAX_CHARS or text[start:end].rstrip(CLOSERS).endswith("?"):
+        return cand
+    if not _novel(question, text[start:end]):
+        return cand
+    return Candidate(cand.passage, cand.start, end, cand.score, cand.dense)
+
+
 def to_quote(c: Candidate) -> Quote:
     article = c.passage.article
     text = article.text[c.start : c.end]
@@ -305,7 +341,8 @@ def answer(
             mode="extractive",
             signals=tuple(signals.items()),
         )
-    text, quotes = compose(question, select(ranked, max_quotes, floor))
+    groups = [[with_continuation(question, c) for c in group] for group in select(ranked, max_quotes, floor)]
+    text, quotes = compose(question, groups)
     return Answer(
         question=question,
         text=text,
