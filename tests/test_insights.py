@@ -70,11 +70,16 @@ def test_figures_skip_years_and_ordinals():
     assert [(f.quantity, f.value) for f in figures([q])] == [("tanks", 40.0)]
 
 
+def indexed(index, embedder, articles):
+    """Return an assistant over a new index holding exactly ``articles``."""
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles)
+    return a
+
+
 @pytest.fixture(scope="module")
 def conflicting(tmp_path_factory, embedder):
-    index = tmp_path_factory.mktemp("conflict") / "index"
-    a = Assistant.build([], index_dir=index, embedder=embedder)
-    a.add_articles([
+    return indexed(tmp_path_factory.mktemp("conflict") / "index", embedder, [
         make_article("Missile strike hits Kramatorsk station.\n\nAt least 12 people were killed when a missile hit the Kramatorsk railway station on Friday, regional officials said.",
                      title="Missile strike hits Kramatorsk station", outlet="Wire A", published="2022-04-08"),
         make_article("Kramatorsk station attack.\n\nThe missile attack on the Kramatorsk railway station killed 50 people on Friday, Ukrainian officials said.",
@@ -82,7 +87,6 @@ def conflicting(tmp_path_factory, embedder):
         make_article("Kramatorsk mourns.\n\nOn April 8, a missile hit the Kramatorsk railway station as families waited for evacuation trains.",
                      title="Kramatorsk mourns", outlet="Wire C", published="2022-04-12"),
     ])
-    return a
 
 
 def test_answer_shows_conflicting_casualty_figures_side_by_side(conflicting):
@@ -136,8 +140,7 @@ def test_claim_conflict_from_the_model_is_shown_with_both_verified_sides(seed_in
     from assistant import Settings
 
     index = tmp_path / "index"
-    a = Assistant.build([], index_dir=index, embedder=embedder)
-    a.add_articles([
+    indexed(index, embedder, [
         make_article("Lyman falls.\n\nRussian forces captured the town of Lyman on Saturday.",
                      title="Lyman falls", outlet="Wire A", published="2022-10-01"),
         make_article("Lyman holds.\n\nUkrainian troops still hold Lyman, the regional governor said.",
