@@ -45,6 +45,24 @@ def test_same_text_twice_is_stored_once(tmp_path):
     assert len(report.sources) == 2
 
 
+@pytest.mark.parametrize(
+    "second,separate",
+    [
+        ({"title": "Ford recall"}, False),  # the same line twice: one article
+        ({"title": "Walmart cuts prices"}, True),  # same body, another headline: another article
+        ({"title": "Ford recall", "url": "https://example.com/b"}, True),  # another address
+    ],
+)
+def test_same_body_under_another_title_or_url_is_another_article(tmp_path, second, separate):
+    body = "1. How relevant is this ad to you? Video player was slow to load content."
+    first = {"title": "Ford recall", "url": "https://example.com/a", "text": body}
+    lines = [first, {**first, **second}]
+    (tmp_path / "c.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    articles = load_paths([tmp_path]).articles
+    assert len(articles) == (2 if separate else 1)
+    assert {a.title for a in articles} == {first["title"], second["title"]}
+
+
 def test_jsonl_fields_and_dates(tmp_path):
     rows = [
         {"id": "x1", "title": "One", "body": "Body one.", "url": "https://www.cnn.com/2022/10/02/world/x.html"},

@@ -25,9 +25,17 @@ def normalize_text(text: str) -> str:
     return text.strip()
 
 
-def article_id(text: str) -> str:
-    """Return the content hash that identifies an article's normalised text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def article_id(text: str, title: str = "", outlet: str = "", url: str = "") -> str:
+    """Return the content hash that identifies an article: its normalised text and, when known,
+    its title, outlet and URL.
+
+    The same text under another headline, outlet or address is another article (wire copy run
+    by several outlets, or pages whose body extraction failed to the same boilerplate): merging
+    them would lose their titles and let only one outlet be cited. Re-ingesting the same item
+    gives the same id. With no metadata the id is the hash of the text alone.
+    """
+    key = text if not (title or outlet or url) else "\x1f".join((text, title, outlet, url))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def outlet_from_url(url: str) -> str:
@@ -63,12 +71,14 @@ def make_article(
         source = "url"
     if date is None and (date := dateline_date(text)):
         source = "dateline"
+    outlet = (outlet or "").strip() or outlet_from_url(url)
+    url = (url or "").strip()
     return Article(
-        id=article_id(text),
+        id=article_id(text, title, outlet, url),
         text=text,
         title=title,
-        outlet=(outlet or "").strip() or outlet_from_url(url),
-        url=(url or "").strip(),
+        outlet=outlet,
+        url=url,
         path=path,
         published=date,
         date_source=source,
