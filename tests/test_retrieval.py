@@ -11,7 +11,7 @@ from langchain_core.runnables import RunnableLambda
 
 from assistant import Assistant, Filters
 from assistant.cli import main
-from assistant.evaluation import normalise_answer
+from assistant.evaluation import chunk_text, normalise_answer
 from assistant.ingest import make_article
 from assistant.timeframe import resolve
 
@@ -120,6 +120,14 @@ def test_as_retriever_plugs_into_a_real_langchain_chain(seed_assistant):
 def test_normalise_answer_follows_the_benchmark_rule():
     assert normalise_answer("“Squid  Game”") == "squid game"
     assert normalise_answer("Ｅｕｒｏｐｅ") == "europe"
+
+
+def test_answer_at_5_reads_the_title_on_the_first_chunk_only_as_the_baseline_chunks(seed_assistant):
+    passages = seed_assistant.search("Bakhmut artillery shells Wagner", k=20)
+    assert {p.start == 0 for p in passages} == {True, False}
+    for p in passages:
+        title = p.article.title
+        assert chunk_text(p) == (f"{title}\n\n{p.text}" if p.start == 0 and title else p.text)
 
 
 def test_eval_command_prints_all_systems_and_answer_metrics(seed_index, tmp_path, capsys):
