@@ -185,3 +185,51 @@ def test_a_quote_that_restates_the_question_takes_the_next_sentence(text, questi
     assert quote_text.startswith("A NASA") or quote_text.startswith("The DART")
     if extended:
         assert quote_text.endswith("10 months ago.")
+
+
+def _candidate(text, published, score, title="Yellowstone floods"):
+    from assistant.answering.extractive import Candidate
+    from assistant.ingest import make_article
+    from assistant.types import Chunk, Passage
+
+    article = make_article(text, title=title, published=published)
+    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
+    return Candidate(passage, 0, len(article.text), score)
+
+
+@pytest.mark.parametrize(
+    "old_published,expected_first,fresh",
+    [
+        ("2019-06-14", "new", 1.0),  # the old report reads closer but is stale: the new one leads
+        (None, "old", 0.5),  # undated: half the staleness penalty, 0.8 - 0.1 still beats 0.65
+        ("2022-06-10", "old", 1.0),  # both fresh: the closer sentence leads
+    ],
+)
+def test_evidence_is_weighed_per_candidate(old_published, expected_first, fresh):
+    from assistant.answering.extractive import weigh_evidence
+
+    old = _candidate("Yellowstone flooding washed out roads and bridges in the park.", old_published, 0.8)
+    new = _candidate("Record floods closed Yellowstone on Monday, the park service said.", "2022-06-14", 0.65)
+    ranked, signals = weigh_evidence("Which park was hit by flooding?", [old, new], dt.date(2022, 6, 16), 90)
+    first = "old" if ranked[0].passage.article.id == old.passage.article.id else "new"
+    assert first == expected_first
+    assert signals["fresh"] == fresh
+    assert signals["confidence"] == pytest.approx(ranked[0].score)
+
+
+def test_a_fresh_report_answers_over_an_old_one_that_reads_closer(tmp_path, embedder):
+    from assistant.ingest import make_article
+
+    a = Assistant.build([], index_dir=tmp_path / "index", embedder=embedder)
+    a.add_articles([
+        # the same story in 2016 and 2022; the old sentence reads a little closer to the question
+        make_article("Flooding washed out roads and bridges in Yellowstone National Park.",
+                     title="Yellowstone flooding", outlet="Old Wire", published="2016-06-14"),
+        make_article("On Monday, flooding washed out several roads and bridges in Yellowstone National Park.",
+                     title="Yellowstone flooding", outlet="New Wire", published="2022-06-14"),
+    ])
+    answer = a.ask("Which national park was hit by flooding that washed out roads and bridges?", as_of=dt.date(2022, 6, 16))
+    assert answer.answerable, answer.text
+    assert answer.quotes[0].article.outlet == "New Wire"
+    for q in answer.quotes:
+        assert q.article.text[q.start : q.end] == q.text

@@ -33,6 +33,7 @@ W_NOVEL = 0.05  # bonus for a sentence naming something (a name, a number) the q
 W_COVERAGE = 0.5  # share of confidence lost when none of the question's names are in the article
 W_TIMEFRAME = 0.15  # confidence lost when the question names a time the article is not from
 W_STALE = 0.2  # confidence lost when the article is more than stale_days older than as_of
+UNDATED_FRESH = 0.5  # an undated report may be stale or not: half the staleness penalty
 DUPLICATE_OVERLAP = 0.7  # word-set Jaccard above which two quotes say the same thing
 _WORDS = re.compile(r"\w+")
 CLOSERS = "\"'”’»)] "
@@ -158,38 +159,60 @@ def entity_coverage(question: str, text: str) -> float:
     return hits / len(entities)
 
 
-def evidence_signals(
-    question: str, ranked: list[Candidate], as_of: dt.date | None, stale_days: int | None = None
-) -> dict[str, float]:
-    """Return how strong the evidence is, signal by signal, and the combined ``confidence``.
+NO_EVIDENCE = {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "fresh": 0.0, "confidence": 0.0}
 
-    The best sentence's score, scaled by how many of the question's names and numbers its
-    article contains (a quote that merely shares words with the question is no answer),
-    lowered when the question names a time ("this week") that the article isn't from, and
-    lowered when ``stale_days`` is given and the article is older than that before ``as_of``.
+
+def weigh_evidence(
+    question: str, ranked: list[Candidate], as_of: dt.date | None, stale_days: int | None = None
+) -> tuple[list[Candidate], dict[str, float]]:
+    """Return the candidates re-ranked by confidence, and the best one's signals.
+
+    A candidate's confidence is its score, scaled by how many of the question's names and
+    numbers its article contains (a quote that merely shares words with the question is no
+    answer), lowered when the question names a time ("this week") that the article isn't from,
+    and lowered when ``stale_days`` is given and the article is older than that before
+    ``as_of``. Judged per candidate, so a fresh report on the story wins over an old report
+    whose sentence happens to read closer to the question.
     """
-    if not ranked:
-        return {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "fresh": 0.0, "confidence": 0.0}
-    best = ranked[0]
-    article = best.passage.article
-    # Names and numbers of the question in the passages this article contributed, not the
-    # whole article: a long article mentions many things in passing.
-    near = " ".join(c.passage.text for c in ranked[:12] if c.passage.article.id == article.id)
-    coverage = entity_coverage(question, article.title + "\n" + near)
     frame = timeframe.resolve(question, as_of) if as_of else None
-    in_frame = 1.0
-    if frame is not None and frame.explicit and article.published is not None:
-        in_frame = 1.0 if frame.contains(article.published) else 0.0
-    fresh = 1.0
-    if stale_days and as_of and article.published and (as_of - article.published).days > stale_days:
-        fresh = 0.0
-    confidence = (
-        best.score * (1 - W_COVERAGE * (1 - coverage))
-        - W_TIMEFRAME * (1 - in_frame)
-        - W_STALE * (1 - fresh)
-    )
-    return {"best": round(best.score, 4), "coverage": round(coverage, 4),
-            "in_timeframe": in_frame, "fresh": fresh, "confidence": round(confidence, 4)}
+    # Names and numbers of the question in the passages an article contributed, not the whole
+    # article: a long article mentions many things in passing.
+    near: dict[str, dict[int, str]] = {}
+    for c in ranked:
+        near.setdefault(c.passage.article.id, {})[c.passage.start] = c.passage.text
+    per_article: dict[str, tuple[float, float, float]] = {}
+    for article_id, texts in near.items():
+        article = next(c.passage.article for c in ranked if c.passage.article.id == article_id)
+        coverage = entity_coverage(question, article.title + "\n" + " ".join(texts.values()))
+        in_frame = 1.0
+        if frame is not None and frame.explicit and article.published is not None:
+            in_frame = 1.0 if frame.contains(article.published) else 0.0
+        fresh = 1.0
+        if stale_days and as_of:
+            if article.published is None:
+                fresh = UNDATED_FRESH
+            elif (as_of - article.published).days > stale_days:
+                fresh = 0.0
+        per_article[article_id] = (coverage, in_frame, fresh)
+    weighed = []
+    for c in ranked:
+        coverage, in_frame, fresh = per_article[c.passage.article.id]
+        confidence = (
+            c.score * (1 - W_COVERAGE * (1 - coverage))
+            - W_TIMEFRAME * (1 - in_frame)
+            - W_STALE * (1 - fresh)
+        )
+        weighed.append((confidence, c))
+    weighed.sort(key=lambda pair: pair[0], reverse=True)
+    confidence, best = weighed[0]
+    coverage, in_frame, fresh = per_article[best.passage.article.id]
+    signals = {"best": round(best.score, 4), "coverage": round(coverage, 4),
+               "in_timeframe": in_frame, "fresh": fresh, "confidence": round(confidence, 4)}
+    return [_rescored(c, conf) for conf, c in weighed], signals
+
+
+def _rescored(c: Candidate, score: float) -> Candidate:
+    return Candidate(c.passage, c.start, c.end, score, c.dense)
 
 
 def _words(text: str) -> set[str]:
@@ -319,12 +342,14 @@ def answer(
 ) -> Answer:
     """Answer from passages with verbatim quotes, or say the reports don't cover it.
 
-    ``stale_days`` (only when the caller gave ``as_of``): see ``evidence_signals``.
+    ``stale_days`` (only when the caller gave ``as_of``): see ``weigh_evidence``.
     """
     ranked = score(question, query_vector, candidates(passages), embedder)
     if asks_for_statements(question):  # "What did officials say…": only attributed statements
         ranked = [c for c in ranked if attribute(c.passage.article.text, c.start, c.end).speaker]
-    signals = evidence_signals(question, ranked, as_of, stale_days)
+    signals = NO_EVIDENCE
+    if ranked:
+        ranked, signals = weigh_evidence(question, ranked, as_of, stale_days)
     if not ranked or signals["confidence"] < threshold:
         text = NOT_COVERED
         closest = ranked[0].passage.article.published if ranked else None
