@@ -18,6 +18,7 @@ from .embedding import Embedder, load_embedder, model_label
 from .errors import IndexMismatchError, LLMError
 from .indexing import Progress, UpdateReport, apply
 from .ingest import make_article
+from .retrieval import METHODS
 from .retrieval import search as _search
 from .store import MANIFEST, Snapshot, read_manifest
 from .types import Answer, Article, Filters, Passage, TextDelta
@@ -178,7 +179,7 @@ class Assistant:
         *,
         filters: Filters | None = None,
         as_of: dt.date | None = None,
-        methods: tuple[str, ...] = ("dense", "bm25"),
+        methods: tuple[str, ...] = METHODS,
         dates: bool = True,
     ) -> list[Passage]:
         """Return the passages that best match a question, best first.

@@ -29,6 +29,7 @@ SYSTEMS: dict[str, dict[str, Any]] = {
     "dense": {"methods": ("dense",), "use_dates": False},
     "hybrid": {"methods": ("dense", "bm25"), "use_dates": False},
     "hybrid+dates": {"methods": ("dense", "bm25"), "use_dates": True},
+    "hybrid+dates+titles": {"methods": ("dense", "bm25", "title"), "use_dates": True},  # the default
 }
 _QUOTES = re.compile(r"[\"'“”‘’«»`]")
 
@@ -172,9 +173,9 @@ def format_table(result: dict[str, Any]) -> str:
     cols = ["hits@1", "hits@5", "hits@10", "mrr@10", "answer@5", "answer@5_body", "search_p50_ms", "search_p95_ms"]
     lines = []
     if result["systems"]:
-        lines.append(f"{'system':<14}" + "".join(f"{c:>15}" for c in cols))
+        lines.append(f"{'system':<20}" + "".join(f"{c:>15}" for c in cols))
         for name, row in result["systems"].items():
-            lines.append(f"{name:<14}" + "".join(f"{row[c]:>15.3f}" for c in cols))
+            lines.append(f"{name:<20}" + "".join(f"{row[c]:>15.3f}" for c in cols))
         lines.append("")
     if "answers" in result:
         for key, value in result["answers"].items():

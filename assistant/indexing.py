@@ -152,14 +152,21 @@ def _store_new(
         for t, h in zip(texts, hashes, strict=True):
             if h not in cached:
                 todo.setdefault(h, t)
-    if todo:
+    # Titles get a vector of their own: a headline says what the whole article is about.
+    titles = {chunk_hash(embedder.name, a.title): a.title for a in articles if a.title.strip()}
+    cached_titles = writer.cached_vectors(titles, table="titles")
+    title_todo = {h: t for h, t in titles.items() if h not in cached_titles}
+    if todo or title_todo:
         report = (lambda d, n: progress("embedding", d, n)) if progress else None
-        vectors = embedder.embed(list(todo.values()), progress=report)
-        cached.update(zip(todo.keys(), vectors, strict=True))
+        vectors = embedder.embed([*todo.values(), *title_todo.values()], progress=report)
+        cached.update(zip(todo.keys(), vectors[: len(todo)], strict=True))
+        cached_titles.update(zip(title_todo.keys(), vectors[len(todo) :], strict=True))
     out.chunks_embedded += len(todo)
     out.chunks_reused += len(all_hashes) - len(todo)
     for i, (article, chunks, _, hashes) in enumerate(planned):
         vecs = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim))
-        writer.add(article, chunks, hashes, vecs)
+        title_hash = chunk_hash(embedder.name, article.title)
+        title = (title_hash, cached_titles[title_hash]) if title_hash in cached_titles else None
+        writer.add(article, chunks, hashes, vecs, title)
         if progress:
             progress("storing", i + 1, len(planned))

@@ -39,9 +39,12 @@ def llm_assistant(seed_index, embedder, model):
 
 
 def test_llm_quotes_that_verify_are_shown_and_invented_ones_rejected(seed_index, embedder):
-    raw = f'ANSWER: About 40 seconds.\n[P1] "{SHELL}"\n[P1] "The shell takes 40 seconds to land."\n'
+    question = "How long does it take for the shell to reach its target?"
+    plain = Assistant.open(seed_index, embedder=embedder)
+    key = next(f"P{i}" for i, p in enumerate(plain.search(question), start=1) if SHELL in p.text)
+    raw = f'ANSWER: About 40 seconds.\n[{key}] "{SHELL}"\n[{key}] "The shell takes 40 seconds to land."\n'
     a = llm_assistant(seed_index, embedder, scripted(raw))
-    events = list(a.stream("How long does it take for the shell to reach its target?"))
+    events = list(a.stream(question))
     answer = events[-1]
     assert any(isinstance(e, TextDelta) for e in events[:-1])
     assert [q.text for q in answer.quotes] == [SHELL]

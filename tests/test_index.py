@@ -137,6 +137,41 @@ def test_remove_deletes_article_chunks_and_vectors(tmp_path, embedder, reports_c
     assert a.info()["counts"]["articles"] == 1
 
 
+def test_each_title_has_one_vector_that_follows_updates_and_removal(tmp_path, embedder, reports_copy):
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    assert a.snapshot._titles.ntotal == 1
+    (reports_copy / "extra.txt").write_text("Ferry service resumes to the island\n\nBoats sailed again on Sunday after the storms.")
+    a.update([reports_copy])
+    assert a.snapshot._titles.ntotal == 2
+    top = a.search("When did the island ferries start again?", k=1, methods=("title",))[0]
+    assert top.article.title == "Ferry service resumes to the island" and top.start == 0
+    a.remove([top.article.id])
+    assert a.snapshot._titles.ntotal == 1
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.texts = inner, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed(self, texts, progress=None):
+        self.texts += len(texts)
+        return self.inner.embed(texts, progress=progress)
+
+
+def test_a_rebuild_embeds_no_chunk_and_no_title_again(tmp_path, embedder, reports_copy):
+    counting = CountingEmbedder(embedder)
+    Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=counting)
+    first = counting.texts
+    rebuilt = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=counting)
+    assert first > 0 and counting.texts == first
+    assert rebuilt.snapshot._titles.ntotal == 1
+
+
 def test_open_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexNotFoundError, match="assistant index build"):
         Assistant.open(tmp_path / "nothing")
@@ -162,7 +197,7 @@ def test_format_mismatch_names_the_rebuild_command(seed_index, tmp_path):
         Assistant.open(copy)
 
 
-@pytest.mark.parametrize("victim", ["vectors.faiss", "store.sqlite"])
+@pytest.mark.parametrize("victim", ["vectors.faiss", "store.sqlite", "titles.faiss"])
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 def test_altered_index_file_is_detected(seed_index, tmp_path, victim, damage):
     copy = tmp_path / "copy"

@@ -14,11 +14,12 @@ from typing import Any
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..types import Article
 
-FORMAT_VERSION = 2  # 2: keyword index moved from SQLite FTS5 to terms.npz
+FORMAT_VERSION = 3  # 2: keyword index moved from SQLite FTS5 to terms.npz; 3: titles.faiss
 MANIFEST = "manifest.json"
 STORE = "store.sqlite"
 VECTORS = "vectors.faiss"
 TERMS = "terms.npz"  # the keyword index, see terms.py
+TITLES = "titles.faiss"  # one vector per article title, id = the article's first chunk id
 LOCK = ".lock"
 
 SCHEMA = """
@@ -31,6 +32,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE TABLE IF NOT EXISTS titles (
+    id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
+CREATE INDEX IF NOT EXISTS titles_hash ON titles(hash);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id);

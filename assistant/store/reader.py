@@ -20,6 +20,7 @@ from .format import (
     MANIFEST,
     STORE,
     TERMS,
+    TITLES,
     VECTORS,
     _row_to_article,
     _sha256,
@@ -74,6 +75,7 @@ class Snapshot:
             if self._ivf is not None:
                 self._ivf.nprobe = NPROBE
             self.terms = TermIndex.load(gen / TERMS)
+            self._titles = faiss.read_index(str(gen / TITLES))
         except (sqlite3.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(f"cannot open {gen}: {exc}; {rebuild_hint(index_dir)}") from exc
         self._articles: dict[str, Article] = {}
@@ -262,6 +264,19 @@ class Snapshot:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         with self._lock:
             scores, ids = self.vectors.search(q, min(k, self.vectors.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+    def search_titles(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Return (first chunk id, cosine) for the k articles whose titles are nearest, among
+        articles whose first chunk is in ``allowed``. Exact: one vector per article."""
+        if self._titles.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        with self._lock:
+            scores, ids = self._titles.search(q, min(k, self._titles.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
     def _exact_among(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:

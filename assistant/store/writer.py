@@ -27,6 +27,7 @@ from .format import (
     SCHEMA,
     STORE,
     TERMS,
+    TITLES,
     VECTORS,
     _fsync_dir,
     _sha256,
@@ -73,6 +74,10 @@ def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
     return ivf
 
 
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
 def is_ivf(index: faiss.Index) -> bool:
     return isinstance(faiss.downcast_index(index), faiss.IndexIVF)
 
@@ -90,33 +95,51 @@ class Writer:
             self.vectors = faiss.read_index(str(vec_path))
         else:
             self.vectors = new_vector_index(dim)
+        titles_path = gen_dir / TITLES
+        self.titles = faiss.read_index(str(titles_path)) if titles_path.exists() else new_vector_index(dim)
         terms_path = gen_dir / TERMS
         self.terms = (TermIndex.load(terms_path) if terms_path.exists() else TermIndex.empty()).edit()
         self.dim = dim
-        self._cache: tuple[sqlite3.Connection, Any] | None = None
+        self._cache: tuple[sqlite3.Connection, Any, Any] | None = None
 
     def attach_cache(self, gen_dir: Path) -> None:
         """Reuse vectors of an older generation built with the same model (no re-embedding)."""
         db = sqlite3.connect(f"file:{gen_dir / STORE}?mode=ro", uri=True)
-        self._cache = (db, faiss.read_index(str(gen_dir / VECTORS)))
+        titles = None  # format 2 had no titles: those are embedded anew
+        if (gen_dir / TITLES).exists() and _has_table(db, "titles"):
+            titles = faiss.read_index(str(gen_dir / TITLES))
+        self._cache = (db, faiss.read_index(str(gen_dir / VECTORS)), titles)
 
     def article_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM articles")}
 
-    def cached_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        """Return stored vectors for chunk hashes already embedded (the embedding cache)."""
+    def cached_vectors(self, hashes: Iterable[str], *, table: str = "chunks") -> dict[str, np.ndarray]:
+        """Return stored vectors for texts already embedded (the embedding cache), by hash.
+
+        ``table`` is "chunks" (chunk texts) or "titles" (article titles).
+        """
         out: dict[str, np.ndarray] = {}
-        sources = [(self.db, self.vectors)] + ([self._cache] if self._cache else [])
+        sources = [(self.db, self.vectors, self.titles)] + ([self._cache] if self._cache else [])
         for h in set(hashes):
-            for db, vectors in sources:
-                row = db.execute("SELECT id FROM chunks WHERE hash = ? LIMIT 1", (h,)).fetchone()
+            for db, vectors, titles in sources:
+                index = vectors if table == "chunks" else titles
+                if index is None:
+                    continue
+                row = db.execute(f"SELECT id FROM {table} WHERE hash = ? LIMIT 1", (h,)).fetchone()
                 if row:
-                    out[h] = vectors.reconstruct(int(row[0]))
+                    out[h] = index.reconstruct(int(row[0]))
                     break
         return out
 
-    def add(self, article: Article, chunks: Sequence[Chunk], hashes: Sequence[str], vectors: np.ndarray) -> None:
-        """Store one article with its chunks and their vectors."""
+    def add(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        hashes: Sequence[str],
+        vectors: np.ndarray,
+        title: tuple[str, np.ndarray] | None = None,
+    ) -> None:
+        """Store one article with its chunks and their vectors, and its title's (hash, vector)."""
         self.db.execute(
             f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -136,6 +159,13 @@ class Writer:
         if ids:
             self.vectors.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
+        if ids and title is not None:
+            title_hash, title_vector = title
+            self.db.execute("INSERT INTO titles VALUES (?,?,?)", (ids[0], article.id, title_hash))
+            self.titles.add_with_ids(
+                np.ascontiguousarray(title_vector.reshape(1, -1), dtype=np.float32),
+                np.asarray([ids[0]], dtype=np.int64),
             )
 
     def add_alias(self, source_id: str, article_id: str) -> None:
@@ -159,6 +189,10 @@ class Writer:
             self.terms.remove(r[0] for r in rows)
             if rows:
                 self.vectors.remove_ids(np.asarray([r[0] for r in rows], dtype=np.int64))
+            titled = self.db.execute("SELECT id FROM titles WHERE article_id = ?", (aid,)).fetchall()
+            if titled:
+                self.titles.remove_ids(np.asarray([r[0] for r in titled], dtype=np.int64))
+            self.db.execute("DELETE FROM titles WHERE article_id = ?", (aid,))
             self.db.execute("DELETE FROM chunks WHERE article_id = ?", (aid,))
             self.db.execute("DELETE FROM sources WHERE article_id = ?", (aid,))
             self.db.execute("DELETE FROM source_ids WHERE article_id = ?", (aid,))
@@ -201,9 +235,10 @@ class Writer:
         if not is_ivf(self.vectors) and self.vectors.ntotal >= IVF_THRESHOLD:
             self.vectors = to_ivf(self.vectors, self.dim)
         faiss.write_index(self.vectors, str(self.gen_dir / VECTORS))
+        faiss.write_index(self.titles, str(self.gen_dir / TITLES))
         self.terms.result().save(self.gen_dir / TERMS)
         files = {}
-        for name in (STORE, VECTORS, TERMS):
+        for name in (STORE, VECTORS, TERMS, TITLES):
             path = self.gen_dir / name
             with path.open("rb") as f:
                 os.fsync(f.fileno())
@@ -279,7 +314,7 @@ def write_generation(
         tmp.mkdir()
         try:
             if old and not fresh:
-                for name in (STORE, VECTORS, TERMS):
+                for name in (STORE, VECTORS, TERMS, TITLES):
                     shutil.copyfile(index_dir / old["generation"] / name, tmp / name)
             writer = Writer(index_dir, tmp, dim)
             if fresh and old and old["embedding_model"] == model and int(old["dim"]) == dim:
