@@ -257,6 +257,7 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp
     from assistant.store import writer
 
     monkeypatch.setattr(writer, "IVF_THRESHOLD", 40)
+    monkeypatch.setattr(writer, "TITLES_IVF_THRESHOLD", 40)
     topics = ["grain exports from Odesa", "shelling near Bakhmut", "the Kerch bridge blast", "power cuts in Kyiv",
               "the Zaporizhzhia nuclear plant", "mobilisation in Russia", "the Lyman counteroffensive", "Kherson's retreat"]
     articles = [
@@ -268,7 +269,10 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp
     a = Assistant.build([], index_dir=tmp_path / "i", embedder=embedder)
     a.add_articles(articles)
     assert isinstance(faiss.downcast_index(a.snapshot.vectors), faiss.IndexIVF)
+    assert isinstance(faiss.downcast_index(a.snapshot._titles), faiss.IndexIVF)
     assert a.snapshot.vectors.ntotal == 48
+    by_title = a.search("Kerch bridge blast", k=2, methods=("title",), filters=Filters(outlets=("wire a",)))
+    assert by_title and all("Kerch" in p.article.title and p.article.outlet == "Wire A" for p in by_title)
     top = a.search("Kerch bridge blast", k=3)
     assert "Kerch" in top[0].article.title
     narrow = a.search("Kerch bridge blast", k=2, filters=Filters(outlets=("wire b",)))
@@ -277,4 +281,4 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp
     assert a.snapshot.vectors.ntotal == 49
     assert a.search("divers inspected the Kerch bridge", k=1)[0].article.title == "Kerch divers"
     a.remove([articles[0].id])
-    assert a.snapshot.vectors.ntotal == 48
+    assert a.snapshot.vectors.ntotal == 48 and a.snapshot._titles.ntotal == 48

@@ -75,11 +75,16 @@ class Snapshot:
             if self._ivf is not None:
                 self._ivf.nprobe = NPROBE
             self.terms = TermIndex.load(gen / TERMS)
-            self._titles = faiss.read_index(str(gen / TITLES))
+            self._titles = faiss.read_index(str(gen / TITLES))  # owns its C++ index, like _owner
+            typed_titles = faiss.downcast_index(self._titles)
+            self._titles_ivf = typed_titles if isinstance(typed_titles, faiss.IndexIVF) else None
+            if self._titles_ivf is not None:
+                self._titles_ivf.nprobe = NPROBE
         except (sqlite3.Error, RuntimeError, OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(f"cannot open {gen}: {exc}; {rebuild_hint(index_dir)}") from exc
         self._articles: dict[str, Article] = {}
         self._table: tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]] | None = None
+        self._title_id_array: np.ndarray | None = None
 
     @property
     def dim(self) -> int:
@@ -247,46 +252,58 @@ class Snapshot:
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """Return (chunk id, cosine) for the k nearest chunks, restricted to ``allowed`` ids."""
-        if self.vectors.ntotal == 0 or k <= 0:
-            return []
-        params = None
-        if allowed is not None:
-            if len(allowed) == 0:
-                return []
-            if self._ivf is not None and len(allowed) < EXACT_BELOW:
-                return self._exact_among(query, k, allowed)
-            selector = faiss.IDSelectorBatch(allowed)
-            params = (
-                faiss.SearchParametersIVF(sel=selector, nprobe=NPROBE * 4)
-                if self._ivf is not None
-                else faiss.SearchParameters(sel=selector)
-            )
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        with self._lock:
-            scores, ids = self.vectors.search(q, min(k, self.vectors.ntotal), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+        return self._nearest(self.vectors, self._ivf, query, k, allowed)
 
     def search_titles(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """Return (first chunk id, cosine) for the k articles whose titles are nearest, among
-        articles whose first chunk is in ``allowed``. Exact: one vector per article."""
-        if self._titles.ntotal == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
+        articles whose first chunk is in ``allowed``."""
+        return self._nearest(self._titles, self._titles_ivf, query, k, allowed)
+
+    def _nearest(
+        self, index: faiss.Index, ivf: faiss.IndexIVF | None, query: np.ndarray, k: int, allowed: np.ndarray | None
+    ) -> list[tuple[int, float]]:
+        if index.ntotal == 0 or k <= 0:
             return []
-        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            if ivf is not None and len(allowed) < EXACT_BELOW:
+                return self._exact_among(ivf, query, k, allowed)
+            selector = faiss.IDSelectorBatch(allowed)
+            params = (
+                faiss.SearchParametersIVF(sel=selector, nprobe=NPROBE * 4)
+                if ivf is not None
+                else faiss.SearchParameters(sel=selector)
+            )
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         with self._lock:
-            scores, ids = self._titles.search(q, min(k, self._titles.ntotal), params=params)
+            scores, ids = index.search(q, min(k, index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
-    def _exact_among(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
-        """Score ``allowed`` chunks exactly (IVF could miss them in the lists it doesn't probe)."""
+    def _exact_among(
+        self, ivf: faiss.IndexIVF, query: np.ndarray, k: int, allowed: np.ndarray
+    ) -> list[tuple[int, float]]:
+        """Score ``allowed`` ids exactly (IVF could miss them in the lists it doesn't probe);
+        ids the index doesn't hold (chunks without a title vector) are skipped."""
         ids = np.asarray(allowed, dtype=np.int64)
+        if ivf is self._titles_ivf:
+            held = np.isin(ids, self._title_ids())
+            ids = ids[held]
+        if len(ids) == 0:
+            return []
         with self._lock:
-            vectors = self._ivf.reconstruct_batch(ids)
+            vectors = ivf.reconstruct_batch(ids)
         scores = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(int(ids[i]), float(scores[i])) for i in top]
+
+    def _title_ids(self) -> np.ndarray:
+        if self._title_id_array is None:
+            self._title_id_array = np.array([r[0] for r in self._query("SELECT id FROM titles")], dtype=np.int64)
+        return self._title_id_array
 
     def close(self) -> None:
         with self._lock:

@@ -38,6 +38,7 @@ from .format import (
 from .terms import TermIndex
 
 IVF_THRESHOLD = 200_000  # chunks; above it the exact index is replaced by IVF (benchmarks/scale.py)
+TITLES_IVF_THRESHOLD = 50_000  # titles; exact search of 100k title vectors takes ~4 ms, IVF ~0.3
 IVF_TRAIN_PER_LIST = 64  # training vectors per inverted list (capped by the index size)
 
 
@@ -235,6 +236,8 @@ class Writer:
         if not is_ivf(self.vectors) and self.vectors.ntotal >= IVF_THRESHOLD:
             self.vectors = to_ivf(self.vectors, self.dim)
         faiss.write_index(self.vectors, str(self.gen_dir / VECTORS))
+        if not is_ivf(self.titles) and self.titles.ntotal >= TITLES_IVF_THRESHOLD:
+            self.titles = to_ivf(self.titles, self.dim)
         faiss.write_index(self.titles, str(self.gen_dir / TITLES))
         self.terms.result().save(self.gen_dir / TERMS)
         files = {}
