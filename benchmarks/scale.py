@@ -20,12 +20,14 @@ import faiss
 import numpy as np
 
 
-def synthetic(n: int, dim: int, index: Path | None, rng: np.random.Generator) -> np.ndarray:
+def synthetic(
+    n: int, dim: int, index: Path | None, rng: np.random.Generator, name: str = "vectors.faiss"
+) -> np.ndarray:
     if index is not None:
         import json
 
         gen = json.loads((index / "manifest.json").read_text())["generation"]
-        stored = faiss.read_index(str(index / gen / "vectors.faiss"))
+        stored = faiss.read_index(str(index / gen / name))
         base = faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal)
     else:
         base = rng.standard_normal((50_000, dim), dtype=np.float32)
@@ -53,9 +55,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--index", type=Path, default=None, help="an index whose vectors seed the synthetic set")
     parser.add_argument("--bm25-only", action="store_true", help="only the keyword side (needs --index)")
+    parser.add_argument("--titles-only", action="store_true", help="only the headline vectors (needs --index)")
     args = parser.parse_args()
     if args.bm25_only:
         bm25_at(args.n, args.index)
+        return
+    if args.titles_only:
+        titles_at(args.n, args.index, args.queries)
         return
     faiss.omp_set_num_threads(1)
     rng = np.random.default_rng(0)
@@ -118,6 +124,34 @@ def store_path(xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: arg
     print(f"store IVF nprobe {NPROBE}  p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  recall@10 {recall:.3f}")
     if args.index is not None:
         bm25_at(n, args.index)
+
+
+def titles_at(n_chunks: int, index: Path, n_queries: int) -> None:
+    """Headline vectors for an archive of ``n_chunks`` chunks (RTQA: 11.8 chunks per article),
+    exact float16 and after the writer's IVF switch, searched the way Snapshot searches them."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from assistant.store.reader import NPROBE
+    from assistant.store.writer import TITLES_IVF_THRESHOLD, new_vector_index, to_ivf
+
+    faiss.omp_set_num_threads(1)
+    rng = np.random.default_rng(0)
+    n = int(n_chunks / 11.8)
+    xb = synthetic(n, 384, index, rng, name="titles.faiss")
+    queries = xb[rng.choice(n, n_queries, replace=False)] + 0.02 * rng.standard_normal((n_queries, 384), dtype=np.float32)
+    faiss.normalize_L2(queries)
+    exact = new_vector_index(384)
+    exact.add_with_ids(xb, np.arange(n, dtype=np.int64))
+    truth, times = timed_search(exact, queries)
+    print(f"titles: {n:,} (for {n_chunks:,} chunks); exact float16 p50 {statistics.median(times):.2f} ms  "
+          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms")
+    ivf = to_ivf(exact, 384)
+    ivf.nprobe = NPROBE
+    found, times = timed_search(ivf, queries)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+    print(f"titles IVF (store switches at {TITLES_IVF_THRESHOLD:,}) nprobe {NPROBE} p50 {statistics.median(times):.2f} ms  "
+          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  recall@10 {recall:.3f}")
 
 
 def tiled_terms(index: Path, n: int):  # noqa: ANN201 - a TermIndex
