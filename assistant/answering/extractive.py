@@ -178,11 +178,13 @@ def weigh_evidence(
     # Names and numbers of the question in the passages an article contributed, not the whole
     # article: a long article mentions many things in passing.
     near: dict[str, dict[int, str]] = {}
+    articles = {}
     for c in ranked:
         near.setdefault(c.passage.article.id, {})[c.passage.start] = c.passage.text
+        articles[c.passage.article.id] = c.passage.article
     per_article: dict[str, tuple[float, float, float]] = {}
     for article_id, texts in near.items():
-        article = next(c.passage.article for c in ranked if c.passage.article.id == article_id)
+        article = articles[article_id]
         coverage = entity_coverage(question, article.title + "\n" + " ".join(texts.values()))
         in_frame = 1.0
         if frame is not None and frame.explicit and article.published is not None:
