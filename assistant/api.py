@@ -44,6 +44,7 @@ class Assistant:
         self._embedder = embedder
         self._llm = llm_model  # a LangChain chat model; None = built from settings when needed
         self._snapshot: Snapshot | None = None
+        self._manifest_stamp: tuple[int, int, int] | None = None  # manifest inode, mtime, size last read
         self._lock = threading.RLock()
         self.last_report: UpdateReport | None = None
 
@@ -154,8 +155,13 @@ class Assistant:
         with self._lock:
             if self._snapshot is None:
                 return self._open_snapshot()
-            try:
+            try:  # a writer replaces the manifest (new inode): a stat tells without parsing it
+                st = os.stat(self.index_dir / MANIFEST)
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+                if stamp == self._manifest_stamp:
+                    return self._snapshot
                 current = read_manifest(self.index_dir)["generation"]
+                self._manifest_stamp = stamp
             except Exception:  # noqa: BLE001 - a manifest mid-swap: keep serving the open view
                 return self._snapshot
             if current != self._snapshot.generation:

@@ -94,3 +94,23 @@ def test_file_round_trip_keeps_scores(tmp_path):
     assert loaded.search(["russian", "cafe"], 5) == index.search(["russian", "cafe"], 5)
     TermIndex.empty().save(tmp_path / "empty.npz")
     assert len(TermIndex.load(tmp_path / "empty.npz")) == 0
+
+
+@pytest.mark.parametrize(
+    "n,nonzero,levels",
+    [
+        (50, 50, 1000),  # smaller than the sample
+        (200_000, 150_000, 7),  # a big archive, common words, many ties at the cut
+        (200_000, 60, 1000),  # fewer nonzero scores than the limit
+        (200_000, 0, 10),  # nothing matched
+        (30_000, 30_000, 1),  # every score equal
+    ],
+)
+def test_top_is_the_exact_best_with_ties_broken_by_chunk_id(n, nonzero, levels):
+    rng = np.random.default_rng(n + nonzero)
+    scores = np.zeros(n, dtype=np.float32)
+    hit = rng.choice(n, nonzero, replace=False)
+    scores[hit] = rng.integers(1, levels + 1, nonzero).astype(np.float32) / levels
+    ids = np.flatnonzero(scores)
+    full_sort = ids[np.lexsort((ids, -scores[ids]))][:100]
+    assert TermIndex.top(scores, 100) == [(int(c), float(scores[c])) for c in full_sort]
