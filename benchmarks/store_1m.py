@@ -40,6 +40,8 @@ def build(source: Path, out: Path, copies: int) -> None:
     for row in rows:
         by_article.setdefault(row[1], []).append(row)
     titled = dict(snap._query("SELECT article_id, id FROM titles"))
+    sources = snap._query("SELECT article_id, file FROM sources")
+    source_of = dict(sources)
     rng = np.random.default_rng(0)
     began = time.perf_counter()
     with write_generation(out, model=snap.model, dim=snap.dim, chunking=snap.manifest["chunking"], fresh=True) as w:
@@ -64,6 +66,8 @@ def build(source: Path, out: Path, copies: int) -> None:
                         v = title[1] + 0.05 * rng.standard_normal(title[1].shape, dtype=np.float32)
                         title = (title[0], v / np.linalg.norm(v))
                 w.add(article, chunks, [f"{r[5]}-{copy}" for r in chunk_rows], vectors, title)
+                if aid in source_of:  # the same source file, or the next update drops it as an orphan
+                    w.add_source(source_of[aid], article.id)
                 if n % 1000 == 0:
                     print(f"copy {copy + 1}/{copies}, article {n}, {time.perf_counter() - began:.0f} s", flush=True)
     print(f"built {out} in {time.perf_counter() - began:.0f} s")

@@ -59,6 +59,8 @@ def test_title_words_weigh_more_than_body_words():
     "removed,added",
     [
         ([2], {4: DOCS[4]}),  # new ids after the old ones: the linear merge
+        ([], {4: DOCS[4]}),  # only additions: the linear merge, nothing removed
+        ([1], {}),  # only a removal
         ([3], {3: DOCS[4]}),  # a removed id used again: the full sort
         ([], {1: DOCS[4]}),  # an id replaced without removal
         ([1, 2, 3], {}),

@@ -247,9 +247,9 @@ class TermEdit:
 
     def result(self) -> TermIndex:
         base = self.base
-        terms = np.repeat(np.arange(len(base.vocab), dtype=np.int64), np.diff(base.term_ptr))
         chunk, tf = base.post_chunk, base.post_tf
         doc_ids, doc_len = base.doc_ids, base.doc_len
+        counts = np.diff(base.term_ptr).astype(np.int64)  # postings per term, by term id
         new_ids = np.frombuffer(self._doc_ids, dtype=np.int32)
         # A re-used chunk id replaces its old postings.
         newest = int(doc_ids.max()) if len(doc_ids) else -1
@@ -258,7 +258,9 @@ class TermEdit:
         )
         if len(gone) and len(doc_ids):
             keep = ~np.isin(chunk, gone)
-            terms, chunk, tf = terms[keep], chunk[keep], tf[keep]
+            kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+            counts = kept_before[base.term_ptr[1:]] - kept_before[base.term_ptr[:-1]]
+            chunk, tf = chunk[keep], tf[keep]
             keep_docs = ~np.isin(doc_ids, gone)
             doc_ids, doc_len = doc_ids[keep_docs], doc_len[keep_docs]
         add_terms = np.frombuffer(self._terms, dtype=np.int64)
@@ -266,22 +268,28 @@ class TermEdit:
         add_tf = np.frombuffer(self._tf, dtype=np.uint16)
         order = np.lexsort((add_chunk, add_terms))  # the new postings, by term then chunk id
         add_terms, add_chunk, add_tf = add_terms[order], add_chunk[order], add_tf[order]
-        if not len(chunk) or (len(add_chunk) and int(add_chunk.min()) > int(chunk.max())):
+        n_terms = len(self.vocab)
+        counts = np.concatenate([counts, np.zeros(n_terms - len(counts), dtype=np.int64)])
+        if not len(add_chunk) or not len(chunk) or int(add_chunk.min()) > int(chunk.max()):
             # New chunk ids come after every kept one (the usual case): slot each new posting in
-            # after its term's old postings, in one linear pass instead of a full sort.
-            at = np.searchsorted(terms, add_terms, side="right")
-            terms = np.insert(terms, at, add_terms)
+            # after its term's kept postings, in one linear pass, never expanding a term id per
+            # posting (108M postings at 1M chunks).
+            ends = np.cumsum(counts)
+            at = ends[add_terms]
             chunk = np.insert(chunk.astype(np.int32), at, add_chunk)
             tf = np.insert(tf.astype(np.uint16), at, add_tf)
         else:
+            terms = np.repeat(np.arange(n_terms, dtype=np.int64), counts)
             terms = np.concatenate([terms, add_terms])
             chunk = np.concatenate([chunk.astype(np.int32), add_chunk])
             tf = np.concatenate([tf.astype(np.uint16), add_tf])
             order = np.lexsort((chunk, terms))
-            terms, chunk, tf = terms[order], chunk[order], tf[order]
-        term_ptr = np.zeros(len(self.vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms, minlength=len(self.vocab)), out=term_ptr[1:])
-        del terms, order
+            chunk, tf = chunk[order], tf[order]
+            del terms
+        counts += np.bincount(add_terms, minlength=n_terms)
+        term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=term_ptr[1:])
+        del order
         result = TermIndex(
             self.vocab, term_ptr, chunk, tf,
             np.concatenate([doc_ids.astype(np.int32), new_ids]),
