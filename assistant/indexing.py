@@ -153,7 +153,8 @@ def _store_new(
             if h not in cached:
                 todo.setdefault(h, t)
     # Titles get a vector of their own: a headline says what the whole article is about.
-    titles = {chunk_hash(embedder.name, a.title): a.title for a in articles if a.title.strip()}
+    title_hashes = {a.id: chunk_hash(embedder.name, a.title) for a in articles if a.title.strip()}
+    titles = {h: a.title for a in articles if (h := title_hashes.get(a.id))}
     cached_titles = writer.cached_vectors(titles, table="titles")
     title_todo = {h: t for h, t in titles.items() if h not in cached_titles}
     if todo or title_todo:
@@ -165,8 +166,8 @@ def _store_new(
     out.chunks_reused += len(all_hashes) - len(todo)
     for i, (article, chunks, _, hashes) in enumerate(planned):
         vecs = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim))
-        title_hash = chunk_hash(embedder.name, article.title)
-        title = (title_hash, cached_titles[title_hash]) if title_hash in cached_titles else None
+        title_hash = title_hashes.get(article.id)
+        title = (title_hash, cached_titles[title_hash]) if title_hash else None
         writer.add(article, chunks, hashes, vecs, title)
         if progress:
             progress("storing", i + 1, len(planned))

@@ -259,6 +259,8 @@ class Snapshot:
     ) -> list[tuple[int, float]]:
         """Return (first chunk id, cosine) for the k articles whose titles are nearest, among
         articles whose first chunk is in ``allowed``."""
+        if allowed is not None and self._titles_ivf is not None:
+            allowed = allowed[np.isin(allowed, self._title_ids())]  # IVF can't reconstruct the rest
         return self._nearest(self._titles, self._titles_ivf, query, k, allowed)
 
     def _nearest(
@@ -286,14 +288,8 @@ class Snapshot:
     def _exact_among(
         self, ivf: faiss.IndexIVF, query: np.ndarray, k: int, allowed: np.ndarray
     ) -> list[tuple[int, float]]:
-        """Score ``allowed`` ids exactly (IVF could miss them in the lists it doesn't probe);
-        ids the index doesn't hold (chunks without a title vector) are skipped."""
+        """Score ``allowed`` ids exactly (IVF could miss them in the lists it doesn't probe)."""
         ids = np.asarray(allowed, dtype=np.int64)
-        if ivf is self._titles_ivf:
-            held = np.isin(ids, self._title_ids())
-            ids = ids[held]
-        if len(ids) == 0:
-            return []
         with self._lock:
             vectors = ivf.reconstruct_batch(ids)
         scores = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
