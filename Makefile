@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install install-test index lint clean
+.PHONY: run test test-fast install install-test index lint format clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,21 @@ index: index/manifest.json
 run: install index
 	$(PY) app.py --index index
 
+# Everything: browser, LLM server and SIGKILL loops included (CI runs this).
 test: install-test
 	$(PY) -m pytest -q
 
+# While working: no browser, no LLM server, no kill loops.
+test-fast: install-test
+	$(PY) -m pytest -q -m "not browser and not llm and not kills"
+
 lint: install-test
 	$(VENV)/bin/ruff check assistant tests app.py benchmarks
+	$(VENV)/bin/ruff format --check assistant tests app.py benchmarks
+
+format: install-test
+	$(VENV)/bin/ruff check --fix assistant tests app.py benchmarks
+	$(VENV)/bin/ruff format assistant tests app.py benchmarks
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.tmp-* index/manifest.json index/.lock

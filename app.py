@@ -97,16 +97,17 @@ def parse_day(text: str | None) -> dt.date | None:
 
 
 def library_rows(assistant: Assistant, query: str = "") -> list[list[object]]:
+    """Return the library table's rows, filtered by a search string."""
     q = (query or "").lower().strip()
-    rows = []
-    for aid, title, outlet, date, chunks, _path in assistant.snapshot.article_stats():
-        if q and q not in f"{title} {outlet} {date}".lower():
-            continue
-        rows.append([title or "(untitled)", outlet, date or "undated", chunks, aid])
-    return rows
+    return [
+        [info.title or "(untitled)", info.outlet, info.published or "undated", info.chunks, info.id]
+        for info in assistant.library()
+        if not q or q in f"{info.title} {info.outlet} {info.published}".lower()
+    ]
 
 
 def figures(assistant: Assistant) -> str:
+    """Return the index's one-line summary shown on the Library tab."""
     info = assistant.info()
     counts = info.get("counts", {})
     return (
@@ -115,21 +116,31 @@ def figures(assistant: Assistant) -> str:
     )
 
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    """Return the app's Blocks, answering through ``assistant``."""
-    settings = assistant.settings
-    modes = ["extractive", "timeline"] + (["llm"] if settings.llm_model else [])
+class Handlers:
+    """The UI's event handlers, each a named method over the public API."""
 
-    def respond(message, history, since, until, outlets, k, mode):
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+
+    def respond(self, message, history, since, until, outlets, k, mode):
+        """Stream an answer into the chat; the final message is the rendered answer."""
         if not (message or "").strip():
             raise gr.Error("Type a question first.")
-        filters = Filters(since=parse_day(since), until=parse_day(until), outlets=tuple(outlets or ()))
+        filters = Filters(
+            since=parse_day(since), until=parse_day(until), outlets=tuple(outlets or ())
+        )
         turns = [m for m in history if m.get("role") in ("user", "assistant")]
-        history = history + [{"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        history = history + [
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": "…"},
+        ]
         answer: Answer | None = None
         partial = ""
         try:
-            for event in assistant.stream(message, k=int(k), filters=filters, history=turns, mode=mode):
+            for event in self.assistant.stream(
+                message, k=int(k), filters=filters, history=turns, mode=mode
+            ):
                 if isinstance(event, TextDelta):
                     partial += event.text
                     history[-1] = {"role": "assistant", "content": partial}
@@ -144,91 +155,126 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         history[-1] = {"role": "assistant", "content": answer_html(answer)}
         yield history, evidence_html(answer.passages), ""
 
-    def open_citation(value: str):
+    def open_citation(self, value: str) -> str:
+        """Return the cited article with the quoted span marked."""
         try:
             article_id, start, end, _nonce = value.split("/")
-            article = assistant.article(article_id)
-            return article_html(article, int(start), int(end))
+            return article_html(self.assistant.article(article_id), int(start), int(end))
         except (ValueError, KeyError):
             return "<p>That article is no longer in the index.</p>"
 
-    def add_files(files, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
+    def add_files(self, files, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
+        """Copy uploads into the index folder and index them."""
         if not files:
             raise gr.Error("Choose one or more files first.")
-        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=uploads_dir()))
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._uploads_dir()))
         paths = []
         for f in files:
             source = Path(f if isinstance(f, str) else f.name)
-            if source.stat().st_size > settings.ui_max_upload_mb * 1024 * 1024:
-                raise gr.Error(f"{source.name} is larger than {settings.ui_max_upload_mb} MB")
+            if source.stat().st_size > self.settings.ui_max_upload_mb * 1024 * 1024:
+                raise gr.Error(f"{source.name} is larger than {self.settings.ui_max_upload_mb} MB")
             target = folder / safe_filename(source.name)
             shutil.copyfile(source, target)
             paths.append(target)
         progress(0, desc="indexing")
-        report = assistant.update(paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage))
-        return _after_change(report)
+        report = self.assistant.update(
+            paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage)
+        )
+        return self._after_change(report)
 
-    def add_pasted(text, title, outlet, published):
+    def add_pasted(self, text, title, outlet, published):
+        """Index one pasted article."""
         if not (text or "").strip():
             raise gr.Error("Paste the article's text first.")
         try:
-            report = assistant.add_text(text, title=title or "", outlet=outlet or "", published=parse_day(published))
+            report = self.assistant.add_text(
+                text, title=title or "", outlet=outlet or "", published=parse_day(published)
+            )
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
-        return _after_change(report)
+        return self._after_change(report)
 
-    def delete(article_id):
+    def delete(self, article_id):
+        """Remove one article from the index."""
         if not article_id:
             raise gr.Error("Pick an article to delete.")
-        return _after_change(assistant.remove([article_id]))
+        return self._after_change(self.assistant.remove([article_id]))
 
-    def _after_change(report):
+    def library(self, query: str):
+        return library_rows(self.assistant, query)
+
+    def delete_choices(self):
+        return [(f"{r[0]} ({r[1]}, {r[2]})", r[4]) for r in library_rows(self.assistant)]
+
+    def _after_change(self, report):
         lines = [f"✔ {report.summary()}"] + [f"✖ {f.path}: {f.reason}" for f in report.failures]
         return (
             "\n".join(f"- {line}" for line in lines),
-            library_rows(assistant),
-            figures(assistant),
-            gr.update(choices=assistant.snapshot.outlets()),
-            gr.update(choices=_delete_choices()),
+            library_rows(self.assistant),
+            figures(self.assistant),
+            gr.update(choices=self.assistant.outlets()),
+            gr.update(choices=self.delete_choices()),
         )
 
-    def uploads_dir() -> Path:
-        folder = Path(settings.index_dir) / "uploads"
+    def _uploads_dir(self) -> Path:
+        folder = Path(self.settings.index_dir) / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def _delete_choices():
-        return [(f"{r[0]} ({r[1]}, {r[2]})", r[4]) for r in library_rows(assistant)]
 
+def _clear_chat():
+    return [], "", "<p>Click a citation [n] to open its article here.</p>"
+
+
+def build_ui(assistant: Assistant) -> gr.Blocks:
+    """Return the app's Blocks, answering through ``assistant``."""
+    h = Handlers(assistant)
+    settings = assistant.settings
+    modes = ["extractive", "timeline"] + (["llm"] if settings.llm_model else [])
+    mode_value = settings.answer_mode if settings.answer_mode in modes else "extractive"
     with gr.Blocks(title="Report assistant") as demo:
-        gr.Markdown("## Report assistant\nAnswers are verbatim quotes from the reports, each cited. Click **[n]** to read it in the article.")
-        with gr.Tab("Ask"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Chat", height=520, elem_id="chat")
-                    question = gr.Textbox(label="Question", placeholder="Ask about the reports…", elem_id="question")
+        gr.Markdown(
+            "## Report assistant\nAnswers are verbatim quotes from the reports, each cited. Click **[n]** to read it in the article."
+        )
+        with gr.Tab("Ask"), gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Chat", height=520, elem_id="chat")
+                question = gr.Textbox(
+                    label="Question", placeholder="Ask about the reports…", elem_id="question"
+                )
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="ask")
+                    clear = gr.Button("New chat")
+                gr.Examples(EXAMPLES, inputs=question)
+                with gr.Accordion("Filters and options", open=False):
                     with gr.Row():
-                        send = gr.Button("Ask", variant="primary", elem_id="ask")
-                        clear = gr.Button("New chat")
-                    gr.Examples(EXAMPLES, inputs=question)
-                    with gr.Accordion("Filters and options", open=False):
-                        with gr.Row():
-                            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
-                            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
-                        outlets = gr.Dropdown(assistant.snapshot.outlets(), multiselect=True, label="Outlets")
-                        k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages")
-                        mode = gr.Radio(modes, value=settings.answer_mode if settings.answer_mode in modes else "extractive", label="Answer mode")
-                with gr.Column(scale=2):
-                    article_view = gr.HTML("<p>Click a citation [n] to open its article here.</p>", elem_id="article-view", label="Article")
-                    with gr.Accordion("Evidence behind the last answer", open=False):
-                        evidence = gr.HTML(elem_id="evidence")
-            cite = gr.Textbox(elem_id="cite-target", elem_classes=["hidden-input"], show_label=False)
+                        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
+                        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                    outlets = gr.Dropdown(assistant.outlets(), multiselect=True, label="Outlets")
+                    k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages")
+                    mode = gr.Radio(modes, value=mode_value, label="Answer mode")
+            with gr.Column(scale=2):
+                article_view = gr.HTML(
+                    "<p>Click a citation [n] to open its article here.</p>",
+                    elem_id="article-view",
+                    label="Article",
+                )
+                with gr.Accordion("Evidence behind the last answer", open=False):
+                    evidence = gr.HTML(elem_id="evidence")
+                cite = gr.Textbox(
+                    elem_id="cite-target", elem_classes=["hidden-input"], show_label=False
+                )
         with gr.Tab("Library"):
             stats = gr.Markdown(figures(assistant), elem_id="figures")
             status = gr.Markdown(elem_id="status")
             with gr.Row():
                 with gr.Column():
-                    files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Upload articles", elem_id="upload")
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=UPLOAD_TYPES,
+                        label="Upload articles",
+                        elem_id="upload",
+                    )
                     add_btn = gr.Button("Add files to the index", elem_id="add-files")
                 with gr.Column():
                     paste = gr.Textbox(lines=6, label="…or paste an article", elem_id="paste")
@@ -239,24 +285,31 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                     paste_btn = gr.Button("Add pasted article", elem_id="add-paste")
             search = gr.Textbox(label="Search the library", elem_id="library-search")
             table = gr.Dataframe(
-                library_rows(assistant), headers=["title", "outlet", "date", "chunks", "id"],
-                interactive=False, elem_id="library",
+                library_rows(assistant),
+                headers=["title", "outlet", "date", "chunks", "id"],
+                interactive=False,
+                elem_id="library",
             )
             with gr.Row():
-                victim = gr.Dropdown(_delete_choices(), label="Delete an article")
+                victim = gr.Dropdown(h.delete_choices(), label="Delete an article")
                 delete_btn = gr.Button("Delete", variant="stop")
 
         ask_inputs = [question, chat, since, until, outlets, k, mode]
         ask_outputs = [chat, evidence, question]
-        send.click(respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name="ask")
-        question.submit(respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False)
-        clear.click(lambda: ([], "", "<p>Click a citation [n] to open its article here.</p>"), None, [chat, evidence, article_view], api_name=False)
-        cite.change(open_citation, cite, article_view, api_name="open_citation").then(None, None, None, js=SCROLL_TO_MARK)
-        change_outputs = [status, table, stats, outlets, victim]
-        add_btn.click(add_files, files, change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="add_files")
-        paste_btn.click(add_pasted, [paste, p_title, p_outlet, p_date], change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="add_text")
-        delete_btn.click(delete, victim, change_outputs, concurrency_limit=1, concurrency_id="writer", api_name="delete")
-        search.change(lambda q: library_rows(assistant, q), search, table, api_name="library")
+        send.click(h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name="ask")
+        question.submit(h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False)
+        clear.click(_clear_chat, None, [chat, evidence, article_view], api_name=False)
+        cite.change(h.open_citation, cite, article_view, api_name="open_citation").then(
+            None, None, None, js=SCROLL_TO_MARK
+        )
+        changed = [status, table, stats, outlets, victim]
+        writer = {"concurrency_limit": 1, "concurrency_id": "writer"}
+        add_btn.click(h.add_files, files, changed, api_name="add_files", **writer)
+        paste_btn.click(
+            h.add_pasted, [paste, p_title, p_outlet, p_date], changed, api_name="add_text", **writer
+        )
+        delete_btn.click(h.delete, victim, changed, api_name="delete", **writer)
+        search.change(h.library, search, table, api_name="library")
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
 
@@ -285,9 +338,15 @@ def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs)
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the report assistant web UI.")
     parser.add_argument("--index", default=None, help="index folder (default: index/)")
-    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; ASSISTANT_UI_HOST)")
-    parser.add_argument("--port", type=int, default=None, help="port (default 7860; ASSISTANT_UI_PORT)")
-    parser.add_argument("--reports", default="reports", help="folder indexed when no index exists yet")
+    parser.add_argument(
+        "--host", default=None, help="address to bind (default 127.0.0.1; ASSISTANT_UI_HOST)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="port (default 7860; ASSISTANT_UI_PORT)"
+    )
+    parser.add_argument(
+        "--reports", default="reports", help="folder indexed when no index exists yet"
+    )
     args = parser.parse_args()
     settings = Settings.load(index_dir=args.index, ui_host=args.host, ui_port=args.port)
     if not index_exists(settings.index_dir):

@@ -1,12 +1,11 @@
 """Question answering over news reports, answered only with verbatim, cited quotes.
 
-    from assistant import Assistant
-    a = Assistant.build(["reports/"], index_dir="index")
-    ans = a.ask("How long does it take a shell to reach its target?")
-    ans.quotes[0].text, ans.quotes[0].article.outlet, ans.quotes[0].start
+from assistant import Assistant
+a = Assistant.build(["reports/"], index_dir="index")
+ans = a.ask("How long does it take a shell to reach its target?")
+ans.quotes[0].text, ans.quotes[0].article.outlet, ans.quotes[0].start
 """
 
-from .answering import NOT_COVERED
 from .api import Assistant, index_exists
 from .config import Settings
 from .errors import (
@@ -24,11 +23,23 @@ from .errors import (
 )
 from .indexing import UpdateReport
 from .ingest import load_paths, make_article
-from .types import Answer, Article, Chunk, Filters, Passage, Quote, RejectedQuote, TextDelta
+from .types import (
+    NOT_COVERED,
+    Answer,
+    Article,
+    ArticleInfo,
+    Chunk,
+    Filters,
+    Passage,
+    Quote,
+    RejectedQuote,
+    TextDelta,
+)
 
 __all__ = [
     "Answer",
     "Article",
+    "ArticleInfo",
     "Assistant",
     "AssistantError",
     "Chunk",

@@ -11,17 +11,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import chat
-from .answering import extractive, llm, news
+from .answering import followup, llm, timeline
+from .answering.answerers import LLM, Answerer, Evidence, Extractive, Timeline, WithFallback
+from .answering.conflicts import with_conflicts
 from .config import Settings
 from .embedding import Embedder, load_embedder, model_label
 from .errors import IndexMismatchError, LLMError
 from .indexing import Progress, UpdateReport, apply
 from .ingest import make_article
+from .render import prose
 from .retrieval import METHODS
 from .retrieval import search as _search
 from .store import MANIFEST, Snapshot, read_manifest
-from .types import Answer, Article, Filters, Passage, TextDelta
+from .types import Answer, Article, ArticleInfo, Filters, Passage, TextDelta
 
 PathLike = str | os.PathLike[str]
 
@@ -44,7 +46,9 @@ class Assistant:
         self._embedder = embedder
         self._llm = llm_model  # a LangChain chat model; None = built from settings when needed
         self._snapshot: Snapshot | None = None
-        self._manifest_stamp: tuple[int, int, int] | None = None  # manifest inode, mtime, size last read
+        self._manifest_stamp: tuple[int, int, int] | None = (
+            None  # manifest inode, mtime, size last read
+        )
         self._lock = threading.RLock()
         self.last_report: UpdateReport | None = None
 
@@ -112,12 +116,22 @@ class Assistant:
         self.last_report = self._apply(paths=paths, sync=sync, progress=progress)
         return self.last_report
 
-    def add_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> UpdateReport:
+    def add_articles(
+        self, articles: Iterable[Article], progress: Progress | None = None
+    ) -> UpdateReport:
         """Add articles made in code (see ``make_article``), e.g. pasted text."""
         self.last_report = self._apply(articles=list(articles), progress=progress)
         return self.last_report
 
-    def add_text(self, text: str, *, title: str = "", outlet: str = "", url: str = "", published: object = None) -> UpdateReport:
+    def add_text(
+        self,
+        text: str,
+        *,
+        title: str = "",
+        outlet: str = "",
+        url: str = "",
+        published: object = None,
+    ) -> UpdateReport:
         """Add one article from pasted text; without a title, its first line is the title."""
         if not title.strip():
             first = text.strip().split("\n", 1)[0].strip()
@@ -135,8 +149,10 @@ class Assistant:
     def _open_snapshot(self) -> Snapshot:
         with self._lock:
             snapshot = Snapshot(self.index_dir)
-            wanted = self._embedder.name if self._embedder else model_label(
-                self.settings.embedding_model, self.settings.embedding_backend
+            wanted = (
+                self._embedder.name
+                if self._embedder
+                else model_label(self.settings.embedding_model, self.settings.embedding_backend)
             )
             if snapshot.model != wanted:
                 raise IndexMismatchError(
@@ -162,7 +178,7 @@ class Assistant:
                     return self._snapshot
                 current = read_manifest(self.index_dir)["generation"]
                 self._manifest_stamp = stamp
-            except Exception:  # noqa: BLE001 - a manifest mid-swap: keep serving the open view
+            except Exception:  # a manifest mid-swap: keep serving the open view
                 return self._snapshot
             if current != self._snapshot.generation:
                 return self._open_snapshot()
@@ -171,6 +187,14 @@ class Assistant:
     def info(self) -> dict[str, object]:
         """Return the manifest: model, counts, chunking, last update."""
         return dict(read_manifest(self.index_dir))
+
+    def library(self) -> list[ArticleInfo]:
+        """Return every article's metadata (no text), newest first, undated last."""
+        return [ArticleInfo(*row) for row in self.snapshot.article_stats()]
+
+    def outlets(self) -> list[str]:
+        """Return the outlets of the indexed articles, sorted."""
+        return self.snapshot.outlets()
 
     def articles(self) -> list[Article]:
         return self.snapshot.articles()
@@ -235,88 +259,76 @@ class Assistant:
     ) -> Iterator[TextDelta | Answer]:
         """Yield pieces of the answer text as they are ready, then the final Answer.
 
-        ``mode`` is "extractive" or "llm" (default: settings.answer_mode). In LLM mode the
-        pieces are the model's raw tokens; the final Answer holds only verified quotes, and falls
-        back to the extractive answer, with a notice, when the LLM fails or nothing verifies.
+        ``mode`` is "extractive", "llm" or "timeline" (default: settings.answer_mode; a
+        question about how events unfolded gets a timeline). In LLM mode the pieces are the
+        model's raw tokens; the final Answer holds only verified quotes, and falls back to the
+        extractive answer, with a notice, when the LLM fails or nothing verifies.
         """
         began = time.perf_counter()
         mode = mode or self.settings.answer_mode
         standalone = self._standalone(question, history, mode)
-        if mode != "timeline" and news.is_timeline_question(standalone):
+        if mode != "timeline" and timeline.is_timeline_question(standalone):
             mode = "timeline"
+        top_k = k or self.settings.top_k
         result = _search(
             self.snapshot,
             self.embedder,
             standalone,
-            k=max(k or self.settings.top_k, 16) if mode == "timeline" else k or self.settings.top_k,
+            k=max(top_k, 16) if mode == "timeline" else top_k,
             filters=filters,
             as_of=as_of or dt.date.today(),
         )
         searched = time.perf_counter()
+        evidence = Evidence(
+            standalone,
+            tuple(result.passages),
+            result.query_vector,
+            as_of or dt.date.today(),
+            dated=as_of is not None,
+        )
         answer: Answer | None = None
-        notice = ""
-        if mode == "llm":
-            try:
-                for event in llm.stream_answer(standalone, result.passages, self.settings, self._llm):
-                    if isinstance(event, Answer):
-                        answer = event
-                    else:
-                        yield event
-            except LLMError as exc:
-                notice = f"{exc}; showing the extractive answer instead."
-            if answer is not None and not answer.quotes and not llm.refused(answer.raw_output):
-                notice = (
-                    f"None of the model's {len(answer.rejected)} quotes could be verified in the "
-                    f"reports; showing the extractive answer instead."
-                    if answer.rejected
-                    else "The model's answer held no quote that could be checked; showing the "
-                    "extractive answer instead."
-                )
-        if answer is None or notice:
-            timeline = mode == "timeline"
-            fallback = extractive.answer(
-                standalone,
-                result.passages,
-                result.query_vector,
-                self.embedder,
-                max_quotes=news.TIMELINE_QUOTES if timeline else self.settings.max_quotes,
-                threshold=self.settings.abstain_threshold,
-                floor=news.TIMELINE_FLOOR if timeline else 0.8,
-                as_of=as_of or dt.date.today(),
-                stale_days=self.settings.stale_days if as_of is not None else None,
-            )
-            if timeline:
-                fallback = news.as_timeline(fallback)
-            if answer is not None:  # keep what the model said, for inspection
-                fallback = replace(fallback, raw_output=answer.raw_output, rejected=answer.rejected)
-            answer = replace(fallback, notice=notice) if notice else fallback
-            for line in answer.text.splitlines(keepends=True):
-                yield TextDelta(line)
-        answer = news.with_conflicts(answer)
+        for event in self._answerer(mode).stream(evidence):
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                yield event
+        assert answer is not None  # every answerer ends with an Answer
+        answer = with_conflicts(answer)
         if mode == "llm" and len({q.article.id for q in answer.quotes}) > 1:
             answer = self._compare_claims(standalone, answer)
-        done = time.perf_counter()
-        yield replace(
+        answer = replace(
             answer,
             question=question,
             rewritten_question=standalone if standalone != question else "",
-            timings=(("search", searched - began), ("answer", done - searched)),
+            timings=(("search", searched - began), ("answer", time.perf_counter() - searched)),
         )
+        answer = replace(answer, text=prose(answer))
+        if answer.mode != "llm":  # the model's own tokens were streamed already
+            for line in answer.text.splitlines(keepends=True):
+                yield TextDelta(line)
+        yield answer
+
+    def _answerer(self, mode: str) -> Answerer:
+        """Return the answerer for a mode; the LLM one falls back to extractive answers."""
+        if mode == "timeline":
+            return Timeline(self.embedder, self.settings)
+        extract = Extractive(self.embedder, self.settings)
+        if mode == "llm":
+            return WithFallback(LLM(self.settings, self._llm), extract)
+        return extract
 
     def _compare_claims(self, question: str, answer: Answer) -> Answer:
         """Add the LLM's contradictions/agreements between quotes of different reports."""
         try:
             found, raw = llm.compare_claims(question, answer.quotes, self.settings, self._llm)
         except LLMError as exc:
-            notice = " ".join(filter(None, [answer.notice, f"{exc}; quotes were not compared for contradictions."]))
+            notice = " ".join(
+                filter(
+                    None, [answer.notice, f"{exc}; quotes were not compared for contradictions."]
+                )
+            )
             return replace(answer, notice=notice)
-        if not found:
-            return replace(answer, compare_output=raw)
-        notes = "\n".join(news.describe_conflict(c, answer.quotes) for c in found)
-        return replace(
-            answer, conflicts=answer.conflicts + tuple(found), compare_output=raw,
-            text=f"{answer.text}\n{notes}",
-        )
+        return replace(answer, conflicts=answer.conflicts + tuple(found), compare_output=raw)
 
     def _standalone(self, question: str, history: Sequence[dict[str, str]], mode: str) -> str:
         """Rewrite a follow-up into a standalone question (LLM when in LLM mode, else rules)."""
@@ -329,7 +341,7 @@ class Assistant:
                     return rewritten
             except LLMError:
                 pass  # the rule-based rewrite below is a fine fallback
-        return chat.rewrite(question, history)
+        return followup.rewrite(question, history)
 
     def evaluate(self, queries: PathLike, *, answers: bool = True) -> dict[str, Any]:
         """Score retrieval and answers on an RTQA-format query file (see assistant.evaluation)."""
@@ -341,13 +353,9 @@ class Assistant:
         self, k: int = 5, *, filters: Filters | None = None, as_of: dt.date | None = None
     ) -> Any:
         """Return a langchain-core BaseRetriever over this index (documents carry metadata)."""
-        from .lc_retriever import ReportRetriever
+        from .integrations.langchain import ReportRetriever
 
         return ReportRetriever(assistant=self, k=k, filters=filters, as_of=as_of)
-
-    def conversation(self) -> chat.Conversation:
-        """Return a Conversation that keeps history between questions."""
-        return chat.Conversation(self)
 
 
 def _with_index(settings: Settings | None, index_dir: PathLike | None) -> Settings:

@@ -15,12 +15,11 @@ from pathlib import Path
 from .api import Assistant
 from .config import Settings
 from .errors import AssistantError
-from .render import answer_to_text, passage_to_text
-from .serialize import answer_to_dict, passage_to_dict
+from .render import answer_to_dict, answer_to_text, passage_to_dict, passage_to_text
 from .types import Filters
 
 
-def _progress_bar():  # noqa: ANN202 - returns an indexing.Progress
+def _progress_bar():  # returns an indexing.Progress
     """Return a progress callback drawing a tqdm bar per stage on stderr."""
     from tqdm import tqdm
 
@@ -29,7 +28,13 @@ def _progress_bar():  # noqa: ANN202 - returns an indexing.Progress
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embedding" else "article", file=sys.stderr, mininterval=1.0)
+            bar = bars[stage] = tqdm(
+                total=total,
+                desc=stage,
+                unit="chunk" if stage == "embedding" else "article",
+                file=sys.stderr,
+                mininterval=1.0,
+            )
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
@@ -52,16 +57,24 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(index_dir=args.index)
 
 
-def _print_report(report, as_json: bool) -> None:  # noqa: ANN001 - indexing.UpdateReport
+def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
     for failure in report.failures:
         print(f"failed: {failure}", file=sys.stderr)
     if as_json:
-        print(json.dumps({
-            "added": report.added, "unchanged": report.unchanged, "removed": report.removed,
-            "failed": [{"path": f.path, "reason": f.reason} for f in report.failures],
-            "chunks_embedded": report.chunks_embedded, "chunks_reused": report.chunks_reused,
-            "seconds": round(report.seconds, 3),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "unchanged": report.unchanged,
+                    "removed": report.removed,
+                    "failed": [{"path": f.path, "reason": f.reason} for f in report.failures],
+                    "chunks_embedded": report.chunks_embedded,
+                    "chunks_reused": report.chunks_reused,
+                    "seconds": round(report.seconds, 3),
+                },
+                indent=2,
+            )
+        )
     else:
         print(report.summary())
 
@@ -113,7 +126,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
-    answer = assistant.ask(args.question, k=args.k, filters=_filters(args), mode=args.mode, as_of=args.as_of)
+    answer = assistant.ask(
+        args.question, k=args.k, filters=_filters(args), mode=args.mode, as_of=args.as_of
+    )
     if args.json:
         print(json.dumps(answer_to_dict(answer), indent=2, ensure_ascii=False))
     else:
@@ -130,7 +145,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         result = assistant.evaluate(path, answers=not args.no_answers)
         results[str(path)] = result
         if not args.json:
-            print(f"== {path}: {result['answerable']} answerable, {result['unanswerable']} unanswerable")
+            print(
+                f"== {path}: {result['answerable']} answerable, {result['unanswerable']} unanswerable"
+            )
             print(format_table(result))
             print()
     if args.json:
@@ -140,12 +157,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", type=Path, default=None, help="index folder (default: index/ or ASSISTANT_INDEX_DIR)")
+    common.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="index folder (default: index/ or ASSISTANT_INDEX_DIR)",
+    )
     common.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--since", type=_date, help="only articles published on or after YYYY-MM-DD")
-    filters.add_argument("--until", type=_date, help="only articles published on or before YYYY-MM-DD")
+    filters.add_argument(
+        "--since", type=_date, help="only articles published on or after YYYY-MM-DD"
+    )
+    filters.add_argument(
+        "--until", type=_date, help="only articles published on or before YYYY-MM-DD"
+    )
     filters.add_argument("--outlet", action="append", help="only this outlet (repeatable)")
     filters.add_argument("-k", type=int, default=None, help="passages to retrieve")
 
@@ -170,12 +196,22 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_search)
     a = sub.add_parser("ask", parents=[common, filters], help="answer with cited quotes")
     a.add_argument("question")
-    a.add_argument("--mode", choices=["extractive", "llm", "timeline"], default=None,
-                   help="answer mode (default: ASSISTANT_ANSWER_MODE or extractive)")
-    a.add_argument("--as-of", type=_date, default=None,
-                   help="read 'this week' etc. relative to this YYYY-MM-DD (default today)")
+    a.add_argument(
+        "--mode",
+        choices=["extractive", "llm", "timeline"],
+        default=None,
+        help="answer mode (default: ASSISTANT_ANSWER_MODE or extractive)",
+    )
+    a.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="read 'this week' etc. relative to this YYYY-MM-DD (default today)",
+    )
     a.set_defaults(func=cmd_ask)
-    e = sub.add_parser("eval", parents=[common], help="score retrieval and answers on RTQA-format queries")
+    e = sub.add_parser(
+        "eval", parents=[common], help="score retrieval and answers on RTQA-format queries"
+    )
     e.add_argument("--queries", nargs="+", required=True, type=Path, help="JSONL query files")
     e.add_argument("--no-answers", action="store_true", help="retrieval metrics only")
     e.set_defaults(func=cmd_eval)

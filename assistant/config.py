@@ -102,7 +102,9 @@ class Settings:
 
     def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
         shown = {
-            f.name: ("***" if f.name in SECRETS and getattr(self, f.name) else getattr(self, f.name))
+            f.name: (
+                "***" if f.name in SECRETS and getattr(self, f.name) else getattr(self, f.name)
+            )
             for f in fields(self)
         }
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
@@ -127,7 +129,9 @@ class Settings:
             if name not in known:
                 raise ConfigError(f"unknown setting {name!r}")
             if value is not None:
-                values[name] = _coerce(name, value, known[name].default) if isinstance(value, str) else value
+                values[name] = (
+                    _coerce(name, value, known[name].default) if isinstance(value, str) else value
+                )
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
@@ -146,5 +150,7 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
         if isinstance(default, Path):
             return Path(raw)
     except ValueError as exc:
-        raise ConfigError(f"setting {name} must be a {type(default).__name__}, got {raw!r}") from exc
+        raise ConfigError(
+            f"setting {name} must be a {type(default).__name__}, got {raw!r}"
+        ) from exc
     return raw

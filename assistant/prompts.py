@@ -24,7 +24,9 @@ def load_prompt(name: str, folder: Path) -> string.Template:
     try:
         template = string.Template(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise PromptError(f"cannot read prompt {path}: {exc.strerror}; restore it from the repository") from exc
+        raise PromptError(
+            f"cannot read prompt {path}: {exc.strerror}; restore it from the repository"
+        ) from exc
     if not template.is_valid():
         raise PromptError(f"prompt {path} has a malformed $placeholder; write $$ for a literal $")
     found = set(template.get_identifiers())

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+
+UNKNOWN_OUTLET = "unknown outlet"  # shown wherever an article's outlet is missing
+# Said when the evidence is too weak; the LLM prompt asks the model for this exact phrase.
+NOT_COVERED = "The reports don't say."
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +41,26 @@ class Article:
         return self.published.isoformat() if self.published else "undated"
 
     @property
+    def outlet_label(self) -> str:
+        """Return the outlet, or "unknown outlet" when the source didn't say."""
+        return self.outlet or UNKNOWN_OUTLET
+
+    @property
     def label(self) -> str:
         """Return "outlet, date" for citations."""
-        return ", ".join(p for p in (self.outlet or "unknown outlet", self.date_label) if p)
+        return f"{self.outlet_label}, {self.date_label}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """One line of the library: an article's metadata without its text."""
+
+    id: str
+    title: str
+    outlet: str
+    published: str  # YYYY-MM-DD, or "" when undated
+    chunks: int
+    path: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +191,18 @@ class TimelineEntry:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What `Assistant.ask` returns: text that cites quotes as [1], [2], ... in order."""
+    """What `Assistant.ask` returns: verified quotes and what is known about them.
+
+    Answerers fill in the structure; ``text`` is the prose form, made by ``assistant.render``
+    (the only producer of prose) when the answer is finished, citing quotes as [1], [2], ...
+    """
 
     question: str
-    text: str
+    text: str = ""  # rendered prose; filled by render.text.prose when the answer is finished
     quotes: tuple[Quote, ...] = ()
     answerable: bool = True
+    groups: tuple[tuple[int, ...], ...] = ()  # quotes (indices) that state one claim, by report
+    refusal: str = ""  # why the reports don't answer, when not answerable ("" = no reason known)
     lead: str = ""  # one short sentence before the quotes ("" when none); not itself a quote
     rewritten_question: str = ""  # standalone form of a follow-up; "" when unchanged
     passages: tuple[Passage, ...] = ()  # the evidence the answer was drawn from
@@ -190,11 +216,15 @@ class Answer:
     signals: tuple[tuple[str, float], ...] = ()  # evidence strength behind answerable, by signal
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, seconds)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict (used by the CLI, the UI and tests)."""
-        from .serialize import answer_to_dict
+    def __post_init__(self) -> None:
+        for group in self.groups:
+            if any(not 0 <= i < len(self.quotes) for i in group):
+                raise ValueError(f"answer group {group} names a quote that isn't there")
 
-        return answer_to_dict(self)
+    @property
+    def claims(self) -> tuple[tuple[int, ...], ...]:
+        """Quote indices grouped by claim: ``groups``, or one group per quote."""
+        return self.groups or tuple((i,) for i in range(len(self.quotes)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +245,9 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
-            raise ValueError(f"date filter is empty: since {self.since} is after until {self.until}")
+            raise ValueError(
+                f"date filter is empty: since {self.since} is after until {self.until}"
+            )
 
     @property
     def active(self) -> bool:

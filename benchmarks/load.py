@@ -52,8 +52,12 @@ def main() -> None:
 
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--index", args.index, "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--index", args.index, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 180
@@ -61,7 +65,7 @@ def main() -> None:
             try:
                 client = Client(url, verbose=False)
                 break
-            except Exception:  # noqa: BLE001 - not up yet
+            except Exception:  # not up yet
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the app did not start") from None
                 time.sleep(1)
@@ -69,7 +73,9 @@ def main() -> None:
         def ask(i: int) -> float:
             c = Client(url, verbose=False)
             t = time.perf_counter()
-            chat, _, _ = c.predict(QUESTIONS[i % len(QUESTIONS)], [], "", "", [], 8, "extractive", api_name="/ask")
+            chat, _, _ = c.predict(
+                QUESTIONS[i % len(QUESTIONS)], [], "", "", [], 8, "extractive", api_name="/ask"
+            )
             assert chat and chat[-1]["role"] == "assistant"
             return (time.perf_counter() - t) * 1000
 
@@ -78,19 +84,25 @@ def main() -> None:
             times = list(pool.map(ask, range(args.concurrent)))
             wall = time.perf_counter() - began
         times.sort()
-        print(f"concurrent: {len(times)}/{args.concurrent} answered in {wall:.1f}s; "
-              f"p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms")
+        print(
+            f"concurrent: {len(times)}/{args.concurrent} answered in {wall:.1f}s; "
+            f"p50 {statistics.median(times):.0f} ms, p95 {times[int(0.95 * (len(times) - 1))]:.0f} ms"
+        )
 
         before = rss_mb(server.pid)
         seq = []
         for i in range(args.sequential):
             t = time.perf_counter()
-            client.predict(QUESTIONS[i % len(QUESTIONS)], [], "", "", [], 8, "extractive", api_name="/ask")
+            client.predict(
+                QUESTIONS[i % len(QUESTIONS)], [], "", "", [], 8, "extractive", api_name="/ask"
+            )
             seq.append((time.perf_counter() - t) * 1000)
         after = rss_mb(server.pid)
         seq.sort()
-        print(f"sequential: {args.sequential} questions, p50 {statistics.median(seq):.0f} ms, "
-              f"p95 {seq[int(0.95 * (len(seq) - 1))]:.0f} ms; server RSS {before:.0f} MB -> {after:.0f} MB")
+        print(
+            f"sequential: {args.sequential} questions, p50 {statistics.median(seq):.0f} ms, "
+            f"p95 {seq[int(0.95 * (len(seq) - 1))]:.0f} ms; server RSS {before:.0f} MB -> {after:.0f} MB"
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

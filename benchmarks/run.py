@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant import Assistant, make_article  # noqa: E402
-from assistant.chunking import chunk_article, embedding_text  # noqa: E402
 from assistant.embedding import load_embedder  # noqa: E402
 from assistant.evaluation import load_queries  # noqa: E402
+from assistant.indexing.chunking import chunk_article, embedding_text  # noqa: E402
 
 RTQA = ROOT.parent / "shared" / "bench" / "rtqa"
 
@@ -41,19 +41,35 @@ def machine() -> dict[str, object]:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("flags"):
-                flags = " ".join(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "sse4", "fma", "amx", "vnni")))
+                flags = " ".join(
+                    f
+                    for f in line.split(":", 1)[1].split()
+                    if f.startswith(("avx", "sse4", "fma", "amx", "vnni"))
+                )
                 break
     except OSError:
         pass
     versions = {}
-    for pkg in ("torch", "sentence-transformers", "onnxruntime", "faiss-cpu", "numpy", "transformers"):
+    for pkg in (
+        "torch",
+        "sentence-transformers",
+        "onnxruntime",
+        "faiss-cpu",
+        "numpy",
+        "transformers",
+    ):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    return {"cores": os.cpu_count(), "cpu_flags": flags, "python": platform.python_version(),
-            "machine": platform.machine(), "versions": versions,
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return {
+        "cores": os.cpu_count(),
+        "cpu_flags": flags,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "versions": versions,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -66,7 +82,9 @@ def sample_chunks(n_articles: int) -> tuple[list, list[str]]:
     with gzip.open(RTQA / "corpus.jsonl.gz", "rt", encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
-            articles.append(make_article(row["text"], title=row.get("title", ""), url=row.get("url", "")))
+            articles.append(
+                make_article(row["text"], title=row.get("title", ""), url=row.get("url", ""))
+            )
             if len(articles) >= n_articles:
                 break
     texts = [embedding_text(a, c) for a in articles for c in chunk_article(a)]
@@ -84,7 +102,9 @@ def bench_embedding(texts: list[str]) -> dict[str, object]:
     out["onnx_int8_chunks_per_s"] = len(texts) / (time.perf_counter() - began)
     plain = load_embedder(backend="sentence-transformers")
     began = time.perf_counter()
-    reference = plain._model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)  # the plain pipeline
+    reference = plain._model.encode(
+        texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+    )  # the plain pipeline
     out["plain_st_chunks_per_s"] = len(texts) / (time.perf_counter() - began)
     cos = (ours * reference).sum(axis=1)
     out["cosine_to_fp32_mean"] = float(cos.mean())
@@ -98,19 +118,29 @@ def bench_index(index: Path) -> dict[str, object]:
     out: dict[str, object] = {}
     began = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", (
-            f"import time,sys; t=time.perf_counter(); sys.path.insert(0, {str(ROOT)!r})\n"
-            "from assistant import Assistant\n"
-            f"a=Assistant.open({str(index)!r}); a.ask('Which country hosted the World Cup?')\n"
-            "print(time.perf_counter()-t)")],
-        capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        [
+            sys.executable,
+            "-c",
+            (
+                f"import time,sys; t=time.perf_counter(); sys.path.insert(0, {str(ROOT)!r})\n"
+                "from assistant import Assistant\n"
+                f"a=Assistant.open({str(index)!r}); a.ask('Which country hosted the World Cup?')\n"
+                "print(time.perf_counter()-t)"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
-    out["cold_start_to_first_answer_s"] = float(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
+    out["cold_start_to_first_answer_s"] = (
+        float(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
+    )
     out["cold_start_process_s"] = time.perf_counter() - began
 
     assistant = Assistant.open(index)
     queries = [q["question"] for q in load_queries(RTQA / "queries_dev.jsonl")]
-    assistant.search(queries[0]); assistant.ask(queries[0])  # warm up
+    assistant.search(queries[0])
+    assistant.ask(queries[0])  # warm up
     search_ms, ask_ms = [], []
     for q in queries:
         t = time.perf_counter()
@@ -120,18 +150,26 @@ def bench_index(index: Path) -> dict[str, object]:
         assistant.ask(q)
         ask_ms.append((time.perf_counter() - t) * 1000)
     info = assistant.info()
-    out.update({
-        "chunks": info["counts"]["chunks"], "articles": info["counts"]["articles"],
-        "search_p50_ms": pct(search_ms, 0.5), "search_p95_ms": pct(search_ms, 0.95),
-        "ask_p50_ms": pct(ask_ms, 0.5), "ask_p95_ms": pct(ask_ms, 0.95),
-        "disk_mb": sum(f.stat().st_size for f in (index / info["generation"]).iterdir()) / 1e6,
-    })
+    out.update(
+        {
+            "chunks": info["counts"]["chunks"],
+            "articles": info["counts"]["articles"],
+            "search_p50_ms": pct(search_ms, 0.5),
+            "search_p95_ms": pct(search_ms, 0.95),
+            "ask_p50_ms": pct(ask_ms, 0.5),
+            "ask_p95_ms": pct(ask_ms, 0.95),
+            "disk_mb": sum(f.stat().st_size for f in (index / info["generation"]).iterdir()) / 1e6,
+        }
+    )
     # Incremental update of one article, on a copy so the benchmark index stays as it was.
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "index"
         shutil.copytree(index, copy, ignore=shutil.ignore_patterns("uploads"))
         report = Path(tmp) / "one.txt"
-        report.write_text("date 2022-11-20 A new report.\n\nThe ferry service to the island resumed on Sunday after storms.", encoding="utf-8")
+        report.write_text(
+            "date 2022-11-20 A new report.\n\nThe ferry service to the island resumed on Sunday after storms.",
+            encoding="utf-8",
+        )
         a = Assistant.open(copy)
         t = time.perf_counter()
         a.update([report])
@@ -144,7 +182,9 @@ def bench_index(index: Path) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=None, help="an RTQA index for latency figures")
+    parser.add_argument(
+        "--index", type=Path, default=None, help="an RTQA index for latency figures"
+    )
     parser.add_argument("--sample-articles", type=int, default=300)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args()

@@ -34,7 +34,9 @@ def synthetic(
     out = np.empty((n, dim), dtype=np.float32)
     for start in range(0, n, len(base)):
         part = base[: min(len(base), n - start)]
-        out[start : start + len(part)] = part + 0.05 * rng.standard_normal(part.shape, dtype=np.float32)
+        out[start : start + len(part)] = part + 0.05 * rng.standard_normal(
+            part.shape, dtype=np.float32
+        )
     faiss.normalize_L2(out)
     return out
 
@@ -53,9 +55,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--index", type=Path, default=None, help="an index whose vectors seed the synthetic set")
-    parser.add_argument("--bm25-only", action="store_true", help="only the keyword side (needs --index)")
-    parser.add_argument("--titles-only", action="store_true", help="only the headline vectors (needs --index)")
+    parser.add_argument(
+        "--index", type=Path, default=None, help="an index whose vectors seed the synthetic set"
+    )
+    parser.add_argument(
+        "--bm25-only", action="store_true", help="only the keyword side (needs --index)"
+    )
+    parser.add_argument(
+        "--titles-only", action="store_true", help="only the headline vectors (needs --index)"
+    )
     args = parser.parse_args()
     if args.bm25_only:
         bm25_at(args.n, args.index)
@@ -67,20 +75,28 @@ def main() -> None:
     rng = np.random.default_rng(0)
     dim = 384
     xb = synthetic(args.n, dim, args.index, rng)
-    queries = xb[rng.choice(args.n, args.queries, replace=False)] + 0.02 * rng.standard_normal((args.queries, dim), dtype=np.float32)
+    queries = xb[rng.choice(args.n, args.queries, replace=False)] + 0.02 * rng.standard_normal(
+        (args.queries, dim), dtype=np.float32
+    )
     faiss.normalize_L2(queries)
-    print(f"synthetic: {args.n:,} vectors x {dim} (seeded from {'RTQA vectors' if args.index else 'Gaussian noise'})")
+    print(
+        f"synthetic: {args.n:,} vectors x {dim} (seeded from {'RTQA vectors' if args.index else 'Gaussian noise'})"
+    )
 
     flat = faiss.IndexFlatIP(dim)
     flat.add(xb)
     truth, times = timed_search(flat, queries)
-    print(f"flat (exact)      p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  "
-          f"memory {xb.nbytes / 1e9:.2f} GB  recall@10 1.000")
+    print(
+        f"flat (exact)      p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  "
+        f"memory {xb.nbytes / 1e9:.2f} GB  recall@10 1.000"
+    )
 
     faiss.omp_set_num_threads(2)  # training may use both cores
     nlist = int(4 * np.sqrt(args.n))
     quantizer = faiss.IndexFlatIP(dim)
-    ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    ivf = faiss.IndexIVFScalarQuantizer(
+        quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
     t = time.perf_counter()
     ivf.train(xb[rng.choice(args.n, min(args.n, 100 * nlist), replace=False)])
     ivf.add(xb)
@@ -90,14 +106,20 @@ def main() -> None:
         ivf.nprobe = nprobe
         found, times = timed_search(ivf, queries)
         recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
-        print(f"IVF nprobe {nprobe:<3}    p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  "
-              f"memory ~{args.n * (dim + 8) / 1e9:.2f} GB  recall@10 {recall:.3f}")
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB (both indexes and the raw vectors)")
+        print(
+            f"IVF nprobe {nprobe:<3}    p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  "
+            f"memory ~{args.n * (dim + 8) / 1e9:.2f} GB  recall@10 {recall:.3f}"
+        )
+    print(
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB (both indexes and the raw vectors)"
+    )
     del flat, ivf
     store_path(xb, queries, truth, args)
 
 
-def store_path(xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: argparse.Namespace) -> None:
+def store_path(
+    xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: argparse.Namespace
+) -> None:
     """What the store itself does at this size: its float16 exact index switched to IVF by the
     writer (``to_ivf``), searched the way Snapshot searches it, plus the BM25 posting arrays
     tiled from the RTQA index to the same number of chunks."""
@@ -121,7 +143,9 @@ def store_path(xb: np.ndarray, queries: np.ndarray, truth: np.ndarray, args: arg
     ivf.nprobe = NPROBE
     found, times = timed_search(ivf, queries)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
-    print(f"store IVF nprobe {NPROBE}  p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  recall@10 {recall:.3f}")
+    print(
+        f"store IVF nprobe {NPROBE}  p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * len(times))]:7.2f} ms  recall@10 {recall:.3f}"
+    )
     if args.index is not None:
         bm25_at(n, args.index)
 
@@ -139,22 +163,28 @@ def titles_at(n_chunks: int, index: Path, n_queries: int) -> None:
     rng = np.random.default_rng(0)
     n = int(n_chunks / 11.8)
     xb = synthetic(n, 384, index, rng, name="titles.faiss")
-    queries = xb[rng.choice(n, n_queries, replace=False)] + 0.02 * rng.standard_normal((n_queries, 384), dtype=np.float32)
+    queries = xb[rng.choice(n, n_queries, replace=False)] + 0.02 * rng.standard_normal(
+        (n_queries, 384), dtype=np.float32
+    )
     faiss.normalize_L2(queries)
     exact = new_vector_index(384)
     exact.add_with_ids(xb, np.arange(n, dtype=np.int64))
     truth, times = timed_search(exact, queries)
-    print(f"titles: {n:,} (for {n_chunks:,} chunks); exact float16 p50 {statistics.median(times):.2f} ms  "
-          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms")
+    print(
+        f"titles: {n:,} (for {n_chunks:,} chunks); exact float16 p50 {statistics.median(times):.2f} ms  "
+        f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms"
+    )
     ivf = to_ivf(exact, 384)
     ivf.nprobe = NPROBE
     found, times = timed_search(ivf, queries)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
-    print(f"titles IVF (store switches at {TITLES_IVF_THRESHOLD:,}) nprobe {NPROBE} p50 {statistics.median(times):.2f} ms  "
-          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  recall@10 {recall:.3f}")
+    print(
+        f"titles IVF (store switches at {TITLES_IVF_THRESHOLD:,}) nprobe {NPROBE} p50 {statistics.median(times):.2f} ms  "
+        f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  recall@10 {recall:.3f}"
+    )
 
 
-def tiled_terms(index: Path, n: int):  # noqa: ANN201 - a TermIndex
+def tiled_terms(index: Path, n: int):  # a TermIndex
     """Return the RTQA index's BM25 posting arrays tiled to about ``n`` chunks."""
     import json
     import sys
@@ -169,14 +199,19 @@ def tiled_terms(index: Path, n: int):  # noqa: ANN201 - a TermIndex
     counts = np.diff(small.term_ptr)
     spans = list(zip(small.term_ptr[:-1], small.term_ptr[1:], strict=True))
     # Each term's postings repeated per copy, chunk ids shifted by copy * step (still ascending).
-    post_chunk = np.concatenate([
-        (small.post_chunk[a:b][None, :] + step * np.arange(copies)[:, None]).ravel() for a, b in spans
-    ]).astype(np.int32)
+    post_chunk = np.concatenate(
+        [
+            (small.post_chunk[a:b][None, :] + step * np.arange(copies)[:, None]).ravel()
+            for a, b in spans
+        ]
+    ).astype(np.int32)
     post_tf = np.concatenate([np.tile(small.post_tf[a:b], copies) for a, b in spans])
     term_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts * copies, out=term_ptr[1:])
     doc_ids = (small.doc_ids[None, :] + step * np.arange(copies)[:, None]).ravel().astype(np.int32)
-    return TermIndex(small.vocab, term_ptr, post_chunk, post_tf, doc_ids, np.tile(small.doc_len, copies)), copies
+    return TermIndex(
+        small.vocab, term_ptr, post_chunk, post_tf, doc_ids, np.tile(small.doc_len, copies)
+    ), copies
 
 
 def bm25_at(n: int, index: Path) -> None:
@@ -184,9 +219,16 @@ def bm25_at(n: int, index: Path) -> None:
     import json
 
     big, copies = tiled_terms(index, n)
-    from assistant.retrieval import query_terms
+    from assistant.text.tokens import query_terms
 
-    rows = [json.loads(x) for x in (Path(__file__).resolve().parents[1].parent / "shared/bench/rtqa/queries_dev.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(x)
+        for x in (
+            Path(__file__).resolve().parents[1].parent / "shared/bench/rtqa/queries_dev.jsonl"
+        )
+        .read_text()
+        .splitlines()
+    ]
     window = np.sort(np.random.default_rng(1).choice(big.doc_ids, len(big) // 50, replace=False))
     times = []
     for q in rows:
@@ -196,11 +238,17 @@ def bm25_at(n: int, index: Path) -> None:
         big.top(scores, 100)
         big.top(scores, 100, window)  # the question's date window (2% of chunks here)
         times.append((time.perf_counter() - t) * 1000)
-    size = sum(x.nbytes for x in (big.term_ptr, big.post_chunk, big.post_tf, big.doc_ids, big.doc_len))
-    print(f"store BM25 at {len(big):,} chunks (RTQA postings tiled x{copies}): p50 {statistics.median(times):.2f} ms  "
-          f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  arrays {size / 1e9:.2f} GB")
-    print(f"store: IVF lists ~{n * (384 + 8) / 1e9:.2f} GB + BM25 {size / 1e9:.2f} GB in RAM; "
-          f"peak RSS of this script {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
+    size = sum(
+        x.nbytes for x in (big.term_ptr, big.post_chunk, big.post_tf, big.doc_ids, big.doc_len)
+    )
+    print(
+        f"store BM25 at {len(big):,} chunks (RTQA postings tiled x{copies}): p50 {statistics.median(times):.2f} ms  "
+        f"p95 {sorted(times)[int(0.95 * len(times))]:.2f} ms  arrays {size / 1e9:.2f} GB"
+    )
+    print(
+        f"store: IVF lists ~{n * (384 + 8) / 1e9:.2f} GB + BM25 {size / 1e9:.2f} GB in RAM; "
+        f"peak RSS of this script {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB"
+    )
 
 
 if __name__ == "__main__":

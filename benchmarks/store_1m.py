@@ -35,7 +35,9 @@ def build(source: Path, out: Path, copies: int) -> None:
     from assistant.types import Chunk
 
     snap = Snapshot(source, verify=False)
-    rows = snap._query('SELECT id, article_id, ordinal, start, "end", hash FROM chunks ORDER BY article_id, ordinal')
+    rows = snap._query(
+        'SELECT id, article_id, ordinal, start, "end", hash FROM chunks ORDER BY article_id, ordinal'
+    )
     by_article: dict[str, list[tuple]] = {}
     for row in rows:
         by_article.setdefault(row[1], []).append(row)
@@ -44,17 +46,29 @@ def build(source: Path, out: Path, copies: int) -> None:
     source_of = dict(sources)
     rng = np.random.default_rng(0)
     began = time.perf_counter()
-    with write_generation(out, model=snap.model, dim=snap.dim, chunking=snap.manifest["chunking"], fresh=True) as w:
+    with write_generation(
+        out, model=snap.model, dim=snap.dim, chunking=snap.manifest["chunking"], fresh=True
+    ) as w:
         for copy in range(copies):
             for n, (aid, chunk_rows) in enumerate(by_article.items()):
                 article = snap.article(aid)
                 if copy:
-                    moved = article.published - dt.timedelta(days=365 * copy) if article.published else None
+                    moved = (
+                        article.published - dt.timedelta(days=365 * copy)
+                        if article.published
+                        else None
+                    )
                     article = dataclasses.replace(
-                        article, id=f"{aid}-{copy}", title=f"{article.title} [{copy}]", published=moved,
+                        article,
+                        id=f"{aid}-{copy}",
+                        title=f"{article.title} [{copy}]",
+                        published=moved,
                         source_id=f"{article.source_id}-{copy}" if article.source_id else "",
                     )
-                chunks = [Chunk(article.id, r[2], r[3], r[4], article.text[r[3] : r[4]]) for r in chunk_rows]
+                chunks = [
+                    Chunk(article.id, r[2], r[3], r[4], article.text[r[3] : r[4]])
+                    for r in chunk_rows
+                ]
                 vectors = np.stack([snap.vectors.reconstruct(int(r[0])) for r in chunk_rows])
                 title = None
                 if aid in titled:
@@ -66,10 +80,15 @@ def build(source: Path, out: Path, copies: int) -> None:
                         v = title[1] + 0.05 * rng.standard_normal(title[1].shape, dtype=np.float32)
                         title = (title[0], v / np.linalg.norm(v))
                 w.add(article, chunks, [f"{r[5]}-{copy}" for r in chunk_rows], vectors, title)
-                if aid in source_of:  # the same source file, or the next update drops it as an orphan
+                if (
+                    aid in source_of
+                ):  # the same source file, or the next update drops it as an orphan
                     w.add_source(source_of[aid], article.id)
                 if n % 1000 == 0:
-                    print(f"copy {copy + 1}/{copies}, article {n}, {time.perf_counter() - began:.0f} s", flush=True)
+                    print(
+                        f"copy {copy + 1}/{copies}, article {n}, {time.perf_counter() - began:.0f} s",
+                        flush=True,
+                    )
     print(f"built {out} in {time.perf_counter() - began:.0f} s")
 
 
@@ -110,7 +129,11 @@ def measure(out: Path, update: bool) -> dict[str, float]:
     extra = [str(out.parent / f"{out.name}-one.txt")] if update else []
     proc = subprocess.run(
         [sys.executable, "-c", MEASURE, str(out), str(RTQA / "queries_dev.jsonl"), *extra],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=True,
     )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     gen = json.loads((out / "manifest.json").read_text())["generation"]
@@ -124,7 +147,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--copies", type=int, default=23)
     parser.add_argument("--measure-only", action="store_true")
-    parser.add_argument("--update", action="store_true", help="also time a one-article update (changes the store)")
+    parser.add_argument(
+        "--update", action="store_true", help="also time a one-article update (changes the store)"
+    )
     args = parser.parse_args()
     if not args.measure_only:
         build(args.source, args.out, args.copies)

@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a hub name fails fast instead of retrying
 
-from assistant import Assistant, Settings  # noqa: E402 - after the offline switch
+from assistant import Assistant, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
@@ -53,7 +53,9 @@ def served(seed_index, embedder, tmp_path_factory):
     index = tmp_path_factory.mktemp("app") / "index"
     shutil.copytree(seed_index, index)
     assistant = Assistant.open(settings=Settings.load(env={}, index_dir=index), embedder=embedder)
-    demo = webapp.launch(assistant, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port())
+    demo = webapp.launch(
+        assistant, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port()
+    )
     yield f"http://127.0.0.1:{demo.server_port}/", assistant
     demo.close()
 

@@ -11,9 +11,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant import NOT_COVERED, Assistant, PromptError, Settings, TextDelta
+from assistant.answering.followup import rewrite
 from assistant.answering.llm import passages_block
-from assistant.chat import Conversation, rewrite
 from assistant.prompts import load_prompt
+from assistant.render import answer_to_dict
 
 SHELL = "It takes around 40 seconds for the shell to reach its target."
 
@@ -33,8 +34,10 @@ class Broken:
 
 def llm_assistant(seed_index, embedder, model):
     settings = Settings.load(env={}, index_dir=seed_index, answer_mode="llm", llm_model="scripted")
-    return Assistant.open(settings=settings, embedder=embedder) if model is None else Assistant(
-        settings, embedder=embedder, llm_model=model
+    return (
+        Assistant.open(settings=settings, embedder=embedder)
+        if model is None
+        else Assistant(settings, embedder=embedder, llm_model=model)
     )
 
 
@@ -80,7 +83,7 @@ def test_llm_refusal_is_respected(seed_index, embedder):
 
 def test_answer_json_round_trips(seed_assistant):
     answer = seed_assistant.ask("How long does it take for the shell to reach its target?")
-    data = json.loads(json.dumps(answer.to_dict()))
+    data = json.loads(json.dumps(answer_to_dict(answer)))
     assert data["quotes"][0]["text"] == SHELL and data["answerable"] is True
     assert {"search", "answer"} <= set(data["timings"])
 
@@ -92,26 +95,41 @@ def test_answer_json_round_trips(seed_assistant):
         (["Who is defending Bakhmut?"], "And what about Lyman?", "Who is defending Lyman?"),
         (["Who is defending Bakhmut?"], "What about Lyman?", "Who is defending Lyman?"),
         (["Who seized Lyman?"], "When did that happen?", "When did that happen? (Lyman)"),
-        (["Who is defending Bakhmut?", "And what about Lyman?"], "When did it start?", "When did it start? (Lyman)"),
+        (
+            ["Who is defending Bakhmut?", "And what about Lyman?"],
+            "When did it start?",
+            "When did it start? (Lyman)",
+        ),
         (["Who is defending Bakhmut?"], "What did Nikolai say?", "What did Nikolai say?"),
     ],
 )
 def test_follow_up_is_rewritten_with_entities_of_previous_turns(history, question, expected):
-    turns = [m for q in history for m in ({"role": "user", "content": q}, {"role": "assistant", "content": "…"})]
+    turns = [
+        m
+        for q in history
+        for m in ({"role": "user", "content": q}, {"role": "assistant", "content": "…"})
+    ]
     assert rewrite(question, turns) == expected
 
 
-def test_conversation_answers_a_follow_up_and_reports_the_rewrite(seed_assistant):
-    conv = Conversation(seed_assistant)
-    conv.ask("Who is defending Bakhmut?")
-    answer = conv.ask("How many people once lived there?")
+def test_a_follow_up_is_answered_with_the_history_and_reports_the_rewrite(seed_assistant):
+    first = seed_assistant.ask("Who is defending Bakhmut?")
+    history = [
+        {"role": "user", "content": first.question},
+        {"role": "assistant", "content": first.text},
+    ]
+    answer = seed_assistant.ask("How many people once lived there?", history=history)
     assert answer.rewritten_question == "How many people once lived there? (Bakhmut)"
     assert any("70,000" in q.text for q in answer.quotes)
 
 
 def test_prompts_in_the_repository_load():
     folder = Settings().prompts_dir
-    assert set(load_prompt("answer", folder).get_identifiers()) == {"passages", "question", "not_covered"}
+    assert set(load_prompt("answer", folder).get_identifiers()) == {
+        "passages",
+        "question",
+        "not_covered",
+    }
     assert set(load_prompt("rewrite", folder).get_identifiers()) == {"history", "question"}
 
 
@@ -140,12 +158,18 @@ SHELL_Q = "How long does it take for the shell to reach its target?"
         (dt.date(2023, 6, 1), 0, 1.0),  # the prior switched off
     ],
 )
-def test_evidence_far_older_than_as_of_loses_confidence(seed_index, embedder, as_of, stale_days, fresh):
+def test_evidence_far_older_than_as_of_loses_confidence(
+    seed_index, embedder, as_of, stale_days, fresh
+):
     settings = Settings.load(env={}, index_dir=seed_index, stale_days=stale_days)
-    signals = dict(Assistant.open(settings=settings, embedder=embedder).ask(SHELL_Q, as_of=as_of).signals)
+    signals = dict(
+        Assistant.open(settings=settings, embedder=embedder).ask(SHELL_Q, as_of=as_of).signals
+    )
     assert signals["fresh"] == fresh
     baseline = dict(Assistant.open(seed_index, embedder=embedder).ask(SHELL_Q).signals)
-    assert signals["confidence"] == pytest.approx(baseline["confidence"] - 0.2 * (1 - fresh), abs=0.01)
+    assert signals["confidence"] == pytest.approx(
+        baseline["confidence"] - 0.2 * (1 - fresh), abs=0.01
+    )
 
 
 def test_a_stale_refusal_says_how_old_the_closest_reports_are(seed_index, embedder):
@@ -161,17 +185,30 @@ def test_a_stale_refusal_says_how_old_the_closest_reports_are(seed_index, embedd
     "text,question,extended",
     [
         # restates the question; the next sentence names the mission: extended
-        ("A NASA spacecraft has slammed into an asteroid in a test of planetary defense. "
-         "The DART mission launched 10 months ago.", "Which NASA mission slammed a spacecraft into an asteroid?", True),
+        (
+            "A NASA spacecraft has slammed into an asteroid in a test of planetary defense. "
+            "The DART mission launched 10 months ago.",
+            "Which NASA mission slammed a spacecraft into an asteroid?",
+            True,
+        ),
         # already names something new: kept as is
-        ("The DART spacecraft slammed into an asteroid. It launched 10 months ago.",
-         "Which NASA mission slammed a spacecraft into an asteroid?", False),
+        (
+            "The DART spacecraft slammed into an asteroid. It launched 10 months ago.",
+            "Which NASA mission slammed a spacecraft into an asteroid?",
+            False,
+        ),
         # the next sentence is in another paragraph: kept
-        ("A NASA spacecraft has slammed into an asteroid.\n\nThe DART mission launched 10 months ago.",
-         "Which NASA mission slammed a spacecraft into an asteroid?", False),
+        (
+            "A NASA spacecraft has slammed into an asteroid.\n\nThe DART mission launched 10 months ago.",
+            "Which NASA mission slammed a spacecraft into an asteroid?",
+            False,
+        ),
         # the next sentence brings nothing new either: kept
-        ("A NASA spacecraft has slammed into an asteroid. It was a test of planetary defense.",
-         "Which NASA mission slammed a spacecraft into an asteroid?", False),
+        (
+            "A NASA spacecraft has slammed into an asteroid. It was a test of planetary defense.",
+            "Which NASA mission slammed a spacecraft into an asteroid?",
+            False,
+        ),
     ],
 )
 def test_a_quote_that_restates_the_question_takes_the_next_sentence(text, question, extended):
@@ -211,9 +248,15 @@ def _candidate(text, published, score, title="Yellowstone floods"):
 def test_evidence_is_weighed_per_candidate(old_published, expected_first, fresh):
     from assistant.answering.extractive import weigh_evidence
 
-    old = _candidate("Yellowstone flooding washed out roads and bridges in the park.", old_published, 0.8)
-    new = _candidate("Record floods closed Yellowstone on Monday, the park service said.", "2022-06-14", 0.65)
-    ranked, signals = weigh_evidence("Which park was hit by flooding?", [old, new], dt.date(2022, 6, 16), 90)
+    old = _candidate(
+        "Yellowstone flooding washed out roads and bridges in the park.", old_published, 0.8
+    )
+    new = _candidate(
+        "Record floods closed Yellowstone on Monday, the park service said.", "2022-06-14", 0.65
+    )
+    ranked, signals = weigh_evidence(
+        "Which park was hit by flooding?", [old, new], dt.date(2022, 6, 16), 90
+    )
     first = "old" if ranked[0].passage.article.id == old.passage.article.id else "new"
     assert first == expected_first
     assert signals["fresh"] == fresh
@@ -224,14 +267,27 @@ def test_a_fresh_report_answers_over_an_old_one_that_reads_closer(tmp_path, embe
     from assistant.ingest import make_article
 
     a = Assistant.build([], index_dir=tmp_path / "index", embedder=embedder)
-    a.add_articles([
-        # the same story in 2016 and 2022; the old sentence reads a little closer to the question
-        make_article("Flooding washed out roads and bridges in Yellowstone National Park.",
-                     title="Yellowstone flooding", outlet="Old Wire", published="2016-06-14"),
-        make_article("On Monday, flooding washed out several roads and bridges in Yellowstone National Park.",
-                     title="Yellowstone flooding", outlet="New Wire", published="2022-06-14"),
-    ])
-    answer = a.ask("Which national park was hit by flooding that washed out roads and bridges?", as_of=dt.date(2022, 6, 16))
+    a.add_articles(
+        [
+            # the same story in 2016 and 2022; the old sentence reads a little closer to the question
+            make_article(
+                "Flooding washed out roads and bridges in Yellowstone National Park.",
+                title="Yellowstone flooding",
+                outlet="Old Wire",
+                published="2016-06-14",
+            ),
+            make_article(
+                "On Monday, flooding washed out several roads and bridges in Yellowstone National Park.",
+                title="Yellowstone flooding",
+                outlet="New Wire",
+                published="2022-06-14",
+            ),
+        ]
+    )
+    answer = a.ask(
+        "Which national park was hit by flooding that washed out roads and bridges?",
+        as_of=dt.date(2022, 6, 16),
+    )
     assert answer.answerable, answer.text
     assert answer.quotes[0].article.outlet == "New Wire"
     for q in answer.quotes:

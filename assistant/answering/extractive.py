@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import timeframe
-from ..attribution import attribute
 from ..embedding import Embedder
-from ..retrieval import STOPWORDS, query_terms
-from ..sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
+from ..retrieval import timeframe
+from ..text.entities import bare, coverage, entities
+from ..text.quotes import CLOSERS
+from ..text.sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
+from ..text.tokens import jaccard, normal, query_terms, word_set, words
 from ..types import Answer, Passage, Quote
-from . import NOT_COVERED
+from .attribution import attribute
 
 MIN_CHARS = 25  # shorter spans are fragments ("he said.") rather than evidence
 MAX_CHARS = 400  # longer spans are split into clauses or skipped
@@ -35,8 +36,6 @@ W_TIMEFRAME = 0.15  # confidence lost when the question names a time the article
 W_STALE = 0.2  # confidence lost when the article is more than stale_days older than as_of
 UNDATED_FRESH = 0.5  # an undated report may be stale or not: half the staleness penalty
 DUPLICATE_OVERLAP = 0.7  # word-set Jaccard above which two quotes say the same thing
-_WORDS = re.compile(r"\w+")
-CLOSERS = "\"'”’»)] "
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +68,20 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 
 
 def _term_weights(question: str) -> dict[str, float]:
-    """Weigh the question's words: names and numbers count double."""
-    weights = {}
-    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]+", question[1:])}
-    for term in query_terms(question):
-        weights[term] = 2.0 if term in capitalised or any(ch.isdigit() for ch in term) else 1.0
-    return weights
+    """Weigh the question's terms: names and numbers count double."""
+    named = {normal(w) for w in words(question[1:]) if w[:1].isupper() or w[:1].isdigit()}
+    return {
+        t: 2.0 if t in named or any(ch.isdigit() for ch in t) else 1.0
+        for t in query_terms(question)
+    }
 
 
 def _term_overlap(weights: dict[str, float], text: str) -> float:
+    """Return the weighted share of the question's terms that ``text`` holds."""
     if not weights:
         return 0.0
-    words = {w.lower() for w in _WORDS.findall(text)}
-    hit = sum(w for t, w in weights.items() if t in words or (len(t) > 4 and any(x.startswith(t[:5]) for x in words)))
-    return hit / sum(weights.values())
+    held = {normal(w) for w in words(text)}
+    return sum(w for t, w in weights.items() if t in held) / sum(weights.values())
 
 
 def score(
@@ -98,7 +97,8 @@ def score(
     weights = _term_weights(question)
     if len(cands) > EMBED_LIMIT:
         cheap = [
-            W_TERMS * _term_overlap(weights, c.passage.article.text[c.start : c.end]) + W_PASSAGE / c.passage.rank
+            W_TERMS * _term_overlap(weights, c.passage.article.text[c.start : c.end])
+            + W_PASSAGE / c.passage.rank
             for c in cands
         ]
         keep = sorted(range(len(cands)), key=lambda i: cheap[i], reverse=True)[:EMBED_LIMIT]
@@ -108,7 +108,9 @@ def score(
     scored = []
     for c, d, text in zip(cands, dense, texts, strict=True):
         position = 1.0 - min(c.start / max(len(c.passage.article.text), 1), 1.0)
-        novel = _novel(question, text)  # an answer usually brings a name or number the question lacks
+        novel = _novel(
+            question, text
+        )  # an answer usually brings a name or number the question lacks
         s = (
             W_DENSE * float(d)
             + W_TERMS * _term_overlap(weights, text)
@@ -132,31 +134,14 @@ def asks_for_statements(question: str) -> bool:
     return bool(_STATEMENTS.search(question))
 
 
-_ENTITY = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'&.-]*)*|\b\d[\d,.]*\d\b|\b\d\b")
-
-
 def question_entities(question: str) -> list[str]:
-    """Return the names and numbers a question mentions (not its first word)."""
-    found = []
-    for m in _ENTITY.finditer(question):
-        text = m.group(0).strip(".,")
-        if m.start() == 0 or len(text) < 2 and not text.isdigit():
-            continue
-        found.append(text)
-    return found
+    """Return the names and numbers a question mentions."""
+    return entities(question)
 
 
 def entity_coverage(question: str, text: str) -> float:
     """Return the share of the question's names and numbers found in ``text`` (1.0 if none)."""
-    entities = question_entities(question)
-    if not entities:
-        return 1.0
-    lowered = text.lower()
-    hits = 0.0
-    for e in entities:
-        words = e.lower().split()
-        hits += sum(w in lowered for w in words) / len(words)
-    return hits / len(entities)
+    return coverage(entities(question), text)
 
 
 NO_EVIDENCE = {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "fresh": 0.0, "confidence": 0.0}
@@ -208,8 +193,13 @@ def weigh_evidence(
     weighed.sort(key=lambda pair: pair[0], reverse=True)
     confidence, best = weighed[0]
     coverage, in_frame, fresh = per_article[best.passage.article.id]
-    signals = {"best": round(best.score, 4), "coverage": round(coverage, 4),
-               "in_timeframe": in_frame, "fresh": fresh, "confidence": round(confidence, 4)}
+    signals = {
+        "best": round(best.score, 4),
+        "coverage": round(coverage, 4),
+        "in_timeframe": in_frame,
+        "fresh": fresh,
+        "confidence": round(confidence, 4),
+    }
     return [_rescored(c, conf) for conf, c in weighed], signals
 
 
@@ -217,13 +207,8 @@ def _rescored(c: Candidate, score: float) -> Candidate:
     return Candidate(c.passage, c.start, c.end, score, c.dense)
 
 
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORDS.findall(text)}
-
-
 def _same_claim(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= DUPLICATE_OVERLAP
+    return jaccard(word_set(a), word_set(b)) >= DUPLICATE_OVERLAP
 
 
 def select(ranked: list[Candidate], max_quotes: int, floor: float = 0.8) -> list[list[Candidate]]:
@@ -262,16 +247,8 @@ CONTINUE_MAX_CHARS = 500  # a restating sentence plus the one after it stays und
 
 def _novel(question: str, text: str) -> bool:
     """Return True when ``text`` names something (a name, a number) the question doesn't."""
-    asked = {_bare(e) for e in question_entities(question)}
-    return any((bare := _bare(e)) and bare not in asked for e in question_entities(" " + text))
-
-
-def _bare(entity: str) -> str:
-    """Return an entity lower-cased without leading function words ("The DART" -> "dart")."""
-    words = entity.lower().split()
-    while words and words[0] in STOPWORDS:
-        words.pop(0)
-    return " ".join(words)
+    asked = {bare(e) for e in entities(question)}
+    return any((b := bare(e)) and b not in asked for e in entities(text))
 
 
 def with_continuation(question: str, cand: Candidate) -> Candidate:
@@ -290,7 +267,11 @@ def with_continuation(question: str, cand: Candidate) -> Candidate:
         return cand  # no next sentence, or it runs past the window (could end mid-sentence)
     start, end = following[0]
     gap = text[cand.end : start]
-    if "\n" in gap or end - cand.start > CONTINUE_MAX_CHARS or text[start:end].rstrip(CLOSERS).endswith("?"):
+    if (
+        "\n" in gap
+        or end - cand.start > CONTINUE_MAX_CHARS
+        or text[start:end].rstrip(CLOSERS).endswith("?")
+    ):
         return cand
     if not _novel(question, text[start:end]):
         return cand
@@ -304,30 +285,16 @@ def to_quote(c: Candidate) -> Quote:
     return Quote(article, c.start, c.end, text, round(c.score, 4), c.passage.rank, speaker)
 
 
-def source_phrase(quote: Quote) -> str:
-    """Return "Nikolai, quoted by Al Jazeera (2022-10-07)" or "Al Jazeera (2022-10-07)"."""
-    outlet = quote.article.outlet or "one report"
-    if quote.speaker:
-        return f"{quote.speaker}, quoted by {outlet} ({quote.article.date_label})"
-    return f"{outlet} ({quote.article.date_label})"
-
-
-def compose(question: str, groups: list[list[Candidate]]) -> tuple[str, list[Quote]]:
-    """Return the answer text and its quotes, numbered [1], [2], ... in order."""
+def to_answer(
+    question: str, groups: list[list[Candidate]]
+) -> tuple[list[Quote], list[tuple[int, ...]]]:
+    """Return the quotes of the chosen claims, in order, and each claim's quote indices."""
     quotes: list[Quote] = []
-    lines = []
+    claims: list[tuple[int, ...]] = []
     for group in groups:
-        marks = []
-        for cand in group:
-            quotes.append(to_quote(cand))
-            marks.append(f"[{len(quotes)}]")
-        head = quotes[len(quotes) - len(group)]
-        who = source_phrase(head)
-        if len(group) > 1:
-            outlets = sorted({q.article.outlet or "unknown outlet" for q in quotes[-len(group) :]})
-            who = f"{len(group)} reports ({', '.join(outlets)}) agree"
-        lines.append(f"{who}: “{head.text}” {' '.join(marks)}")
-    return "\n".join(lines), quotes
+        claims.append(tuple(range(len(quotes), len(quotes) + len(group))))
+        quotes.extend(to_quote(cand) for cand in group)
+    return quotes, claims
 
 
 def answer(
@@ -353,27 +320,30 @@ def answer(
     if ranked:
         ranked, signals = weigh_evidence(question, ranked, as_of, stale_days)
     if not ranked or signals["confidence"] < threshold:
-        text = NOT_COVERED
+        reason = ""
         closest = ranked[0].passage.article.published if ranked else None
         if signals["fresh"] == 0.0 and closest and as_of:
-            text += (
-                f" The closest reports are from {closest.isoformat()}, "
+            reason = (
+                f"The closest reports are from {closest.isoformat()}, "
                 f"{(as_of - closest).days} days before {as_of.isoformat()}."
             )
         return Answer(
             question=question,
-            text=text,
+            refusal=reason,
             answerable=False,
             passages=tuple(passages),
             mode="extractive",
             signals=tuple(signals.items()),
         )
-    groups = [[with_continuation(question, c) for c in group] for group in select(ranked, max_quotes, floor)]
-    text, quotes = compose(question, groups)
+    groups = [
+        [with_continuation(question, c) for c in group]
+        for group in select(ranked, max_quotes, floor)
+    ]
+    quotes, claims = to_answer(question, groups)
     return Answer(
         question=question,
-        text=text,
         quotes=tuple(quotes),
+        groups=tuple(claims),
         answerable=True,
         passages=tuple(passages),
         mode="extractive",

@@ -17,11 +17,12 @@ from ..errors import ConfigError, LLMError
 from ..prompts import load_prompt
 from ..types import Answer, Conflict, Passage, Quote, RejectedQuote, TextDelta
 from . import NOT_COVERED
-from .extractive import source_phrase
 from .verify import locate
 
 # `[P2] "quote"`, `[P2]: “quote”`, or `"quote" [P2]`; keys are matched case-insensitively.
-_KEYED = re.compile(r"\[(P\d+)\]\s*[:\-–]?\s*[\"“](.+?)[\"”](?=\s*(?:\[|$|\n))", re.IGNORECASE | re.MULTILINE)
+_KEYED = re.compile(
+    r"\[(P\d+)\]\s*[:\-–]?\s*[\"“](.+?)[\"”](?=\s*(?:\[|$|\n))", re.IGNORECASE | re.MULTILINE
+)
 _TRAILING_KEY = re.compile(r"[\"“]([^\"”\n]{3,}?)[\"”]\s*\[(P\d+)\]", re.IGNORECASE)
 _UNKEYED = re.compile(r"[\"“]([^\"”\n]{20,})[\"”]")  # a quotation with no key, anywhere
 _LEAD = re.compile(r"^\s*ANSWER:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -59,7 +60,7 @@ def passages_block(passages: Sequence[Passage]) -> str:
     blocks = []
     for i, p in enumerate(passages, start=1):
         a = p.article
-        blocks.append(f"[P{i}] {a.outlet or 'unknown outlet'}, {a.date_label}, {a.title}\n{p.text}")
+        blocks.append(f"[P{i}] {a.outlet_label}, {a.date_label}, {a.title}\n{p.text}")
     return "\n\n".join(blocks)
 
 
@@ -102,20 +103,12 @@ def verify_claims(
             quote = locate(text, passage)
         if quote is None:
             rejected.append(RejectedQuote(text, key, f"not found verbatim in {key}"))
-        elif not any(q.article.id == quote.article.id and q.start == quote.start and q.end == quote.end for q in quotes):
+        elif not any(
+            q.article.id == quote.article.id and q.start == quote.start and q.end == quote.end
+            for q in quotes
+        ):
             quotes.append(quote)
     return quotes, rejected
-
-
-def compose(lead: str, quotes: Sequence[Quote], rejected: Sequence[RejectedQuote]) -> str:
-    lines = [lead] if lead else []
-    for n, q in enumerate(quotes, start=1):
-        lines.append(f"{source_phrase(q)}: “{q.text}” [{n}]")
-    if rejected:
-        lines.append(
-            f"{len(rejected)} of the model's quotes could not be verified in the reports and were dropped."
-        )
-    return "\n".join(lines)
 
 
 def stream_answer(
@@ -138,14 +131,15 @@ def stream_answer(
             if piece:
                 parts.append(piece)
                 yield TextDelta(piece)
-    except Exception as exc:  # noqa: BLE001 - any backend failure means: fall back
-        raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}") from exc
+    except Exception as exc:  # any backend failure means: fall back
+        raise LLMError(
+            f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}"
+        ) from exc
     raw = "".join(parts)
     lead, claims = parse(raw)
     quotes, rejected = verify_claims(claims, passages)
     yield Answer(
         question=question,
-        text=compose(lead, quotes, rejected) if quotes else NOT_COVERED,
         lead=lead if quotes else "",
         quotes=tuple(quotes),
         answerable=bool(quotes),
@@ -173,8 +167,10 @@ def rewrite_question(
     model = model or chat_model(settings)
     try:
         reply = model.invoke([("human", prompt)])
-    except Exception as exc:  # noqa: BLE001 - any backend failure means: use the rules
-        raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}") from exc
+    except Exception as exc:  # any backend failure means: use the rules
+        raise LLMError(
+            f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}"
+        ) from exc
     text = reply.content if isinstance(reply.content, str) else ""
     line = text.strip().split("\n", 1)[0].strip().strip('"')
     return line if 3 <= len(line) <= 500 else question
@@ -221,15 +217,17 @@ def compare_claims(
     """
     template = load_prompt("compare", settings.prompts_dir)
     listing = "\n".join(
-        f"[{n}] {q.article.outlet or 'unknown outlet'}, {q.article.date_label}: “{q.text}”"
+        f"[{n}] {q.article.outlet_label}, {q.article.date_label}: “{q.text}”"
         for n, q in enumerate(quotes, start=1)
     )
     prompt = template.substitute(quotes=listing, question=question)
     model = model or chat_model(settings)
     try:
         reply = model.invoke([("human", prompt)])
-    except Exception as exc:  # noqa: BLE001 - any backend failure: no claim comparison
-        raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}") from exc
+    except Exception as exc:  # any backend failure: no claim comparison
+        raise LLMError(
+            f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}"
+        ) from exc
     raw = reply.content if isinstance(reply.content, str) else ""
     return parse_findings(raw, quotes), raw
 

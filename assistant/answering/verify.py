@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import re
 
-from ..attribution import attribute
+from ..text.quotes import EDGE as _EDGE
+from ..text.quotes import FOLD as QUOTE_FOLD
 from ..types import Passage, Quote
+from .attribution import attribute
 
-QUOTE_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
-                            "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'",
-                            "–": "-", "—": "-", "‒": "-", "−": "-", "‐": "-", "‑": "-"})
-_EDGE = " \t\n\"'“”‘’«»"
 _ELLIPSIS = re.compile(r"^(?:\.\.\.|…)\s*|\s*(?:\.\.\.|…)$")
 
 
@@ -68,4 +66,6 @@ def locate(claim: str, passage: Passage) -> Quote | None:
         start = where[found]
         end = where[found + len(norm_claim) - 1] + 1
     speaker = attribute(article.text, start, end).speaker
-    return Quote(article, start, end, article.text[start:end], passage_rank=passage.rank, speaker=speaker)
+    return Quote(
+        article, start, end, article.text[start:end], passage_rank=passage.rank, speaker=speaker
+    )

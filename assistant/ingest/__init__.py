@@ -42,9 +42,6 @@ class IngestReport:
     sources: list[tuple[str, str]] = field(default_factory=list)  # (file, article id) pairs
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (source id, article id) pairs
 
-    def summary(self) -> str:
-        return f"{len(self.articles)} articles read, {len(self.failures)} failed"
-
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | IngestError]:
     """Yield the files under ``paths`` (sorted, recursive), or an error for a missing path."""

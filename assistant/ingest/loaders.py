@@ -125,9 +125,13 @@ def load_jsonl(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
 def _from_record(where: str, item: object, meta: dict[str, Any]) -> Article | IngestError:
     if not isinstance(item, dict):
         return IngestError(where, f"expected a JSON object, got {type(item).__name__}")
-    text = next((item[k] for k in TEXT_FIELDS if isinstance(item.get(k), str) and item[k].strip()), "")
+    text = next(
+        (item[k] for k in TEXT_FIELDS if isinstance(item.get(k), str) and item[k].strip()), ""
+    )
     if not text:
-        return IngestError(where, "no article text: expected a non-empty 'text', 'body' or 'content'")
+        return IngestError(
+            where, "no article text: expected a non-empty 'text', 'body' or 'content'"
+        )
     published = next((item[k] for k in DATE_FIELDS if item.get(k)), None)
     try:
         return _build(

@@ -7,8 +7,8 @@ import re
 import unicodedata
 from urllib.parse import urlparse
 
+from ..text.dates import date_from_url, dateline_date, parse_date
 from ..types import Article
-from .dates import date_from_url, dateline_date, parse_date
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")

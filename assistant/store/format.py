@@ -119,5 +119,3 @@ def read_manifest(index_dir: Path, *, any_format: bool = False) -> dict[str, Any
             f"format {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
         )
     return manifest
-
-

@@ -102,7 +102,9 @@ class Snapshot:
         """Return one article by id (cached)."""
         found = self._articles.get(article_id)
         if found is None:
-            rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+            rows = self._query(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+            )
             if not rows:
                 raise KeyError(article_id)
             found = _row_to_article(rows[0])
@@ -158,7 +160,9 @@ class Snapshot:
         the SQL join at 44k chunks); undated articles never match a date bound.
         """
         if article_ids:
-            return self._chunk_ids_sql(since=since, until=until, outlets=outlets, article_ids=article_ids)
+            return self._chunk_ids_sql(
+                since=since, until=until, outlets=outlets, article_ids=article_ids
+            )
         ids, days, outlet_codes, outlet_names = self._chunk_table()
         keep = np.ones(len(ids), dtype=bool)
         if since:
@@ -183,9 +187,14 @@ class Snapshot:
                     np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
                     np.fromiter(
                         (dt.date.fromisoformat(r[1]).toordinal() if r[1] else -1 for r in rows),
-                        dtype=np.int64, count=len(rows),
+                        dtype=np.int64,
+                        count=len(rows),
                     ),
-                    np.fromiter((names.setdefault(r[2].lower(), len(names)) for r in rows), dtype=np.int64, count=len(rows)),
+                    np.fromiter(
+                        (names.setdefault(r[2].lower(), len(names)) for r in rows),
+                        dtype=np.int64,
+                        count=len(rows),
+                    ),
                     names,
                 )
             return self._table
@@ -213,12 +222,17 @@ class Snapshot:
             params.extend(article_ids)
         where = " AND ".join(clauses) or "1"
         rows = self._query(
-            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params
+            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
+            params,
         )
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def outlets(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet") if r[0]]
+        return [
+            r[0]
+            for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet")
+            if r[0]
+        ]
 
     def find_by_source_id(self, source_id: str) -> list[str]:
         """Return the stored articles that a source's own id (e.g. a JSON "id") refers to."""
@@ -230,13 +244,6 @@ class Snapshot:
                 (source_id, source_id),
             )
         ]
-
-    def search_terms(
-        self, words: Sequence[str], limit: int, allowed: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        """Return up to ``limit`` (chunk id, BM25 score) for chunks holding any of ``words``,
-        restricted to ``allowed`` chunk ids before the cut."""
-        return self.terms.search(words, limit, allowed)
 
     def term_scores(self, words: Sequence[str]) -> np.ndarray | None:
         """Return BM25 scores by chunk id for ``words`` (for several ``top_terms`` cuts)."""
@@ -264,7 +271,12 @@ class Snapshot:
         return self._nearest(self._titles, self._titles_ivf, query, k, allowed)
 
     def _nearest(
-        self, index: faiss.Index, ivf: faiss.IndexIVF | None, query: np.ndarray, k: int, allowed: np.ndarray | None
+        self,
+        index: faiss.Index,
+        ivf: faiss.IndexIVF | None,
+        query: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None,
     ) -> list[tuple[int, float]]:
         if index.ntotal == 0 or k <= 0:
             return []
@@ -298,11 +310,7 @@ class Snapshot:
 
     def _title_ids(self) -> np.ndarray:
         if self._title_id_array is None:
-            self._title_id_array = np.array([r[0] for r in self._query("SELECT id FROM titles")], dtype=np.int64)
+            self._title_id_array = np.array(
+                [r[0] for r in self._query("SELECT id FROM titles")], dtype=np.int64
+            )
         return self._title_id_array
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-

@@ -1,9 +1,8 @@
 """The keyword index: BM25 over chunk terms, held in memory as posting arrays, saved per generation.
 
-Tokens are runs of letters and digits, lower-cased, without diacritics, Porter-stemmed (the
-same rules as SQLite FTS5's ``porter unicode61`` tokenizer, which this replaced: its OR queries
-took ~27 ms at 44k chunks; scoring posting arrays with numpy takes ~1-2 ms). A chunk's title
-counts twice (BM25F-style field weight).
+Terms come from ``text.tokens.terms``, the tokenizer questions go through too (FTS5's OR
+queries, which this replaced, took ~27 ms at 44k chunks; scoring posting arrays with numpy
+takes ~1-2 ms). A chunk's title counts twice (BM25F-style field weight).
 
 On disk (``terms.npz``, plain arrays, loaded with ``allow_pickle=False``):
 ``vocab`` (UTF-8 terms joined by newlines), ``term_ptr`` (postings of term t are
@@ -15,51 +14,24 @@ re-tokenising anything already indexed.
 
 from __future__ import annotations
 
-import re
-import threading
-import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ..text.tokens import terms
+
 TITLE_WEIGHT = 2
 K1 = 1.2  # BM25 parameters, FTS5's and the usual defaults
 B = 0.75
-MAX_TERM_CHARS = 40  # longer runs (URLs, hashes) are not words anyone searches for
-
-_TOKEN = re.compile(r"[^\W_]+")
-_stemmer_lock = threading.Lock()
-_stemmer = None
-
-
-@lru_cache(maxsize=500_000)
-def _normal(word: str) -> str:
-    """Lower-case, strip diacritics and stem one word (cached: news vocabularies repeat)."""
-    global _stemmer
-    plain = "".join(
-        c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
-    )
-    with _stemmer_lock:
-        if _stemmer is None:
-            import Stemmer
-
-            _stemmer = Stemmer.Stemmer("porter")
-        return _stemmer.stemWord(plain) or plain  # Porter turns a lone "s" into nothing
-
-
-def tokens(text: str) -> list[str]:
-    """Return the index terms of a text, in order, repeats kept."""
-    return [_normal(w) for w in _TOKEN.findall(text) if len(w) <= MAX_TERM_CHARS]
 
 
 def weighted_counts(title: str, body: str) -> Counter[str]:
     """Return term -> weighted frequency for one chunk (title terms count TITLE_WEIGHT times)."""
-    counts = Counter(tokens(body))
-    for term in tokens(title):
+    counts = Counter(terms(body))
+    for term in terms(title):
         counts[term] += TITLE_WEIGHT
     return counts
 
@@ -91,8 +63,12 @@ class TermIndex:
     @classmethod
     def empty(cls) -> TermIndex:
         return cls(
-            [], np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint16),
-            np.zeros(0, np.int32), np.zeros(0, np.float32),
+            [],
+            np.zeros(1, np.int64),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.uint16),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.float32),
         )
 
     def __len__(self) -> int:
@@ -111,7 +87,8 @@ class TermIndex:
         return self.top(self.scores(words), limit, allowed)
 
     def scores(self, words: Iterable[str]) -> np.ndarray | None:
-        """Return BM25 scores indexed by chunk id (None when no word is in the index).
+        """Return BM25 scores indexed by chunk id for index terms (``text.tokens.query_terms``);
+        None when no term is in the index.
 
         Computed once per question; ``top`` then cuts it for each restriction (all chunks, the
         question's date window), which halves the keyword time of a dated question.
@@ -121,7 +98,7 @@ class TermIndex:
         n = len(self.doc_ids)
         scores = np.zeros(len(self._len_by_id), dtype=np.float32)
         hit = False
-        for term in dict.fromkeys(_normal(w) for w in words if w):
+        for term in dict.fromkeys(t for t in words if t):
             t = self.term_of.get(term)
             if t is None:
                 continue
@@ -162,8 +139,12 @@ class TermIndex:
         term_ptr = np.zeros(len(live) + 1, dtype=np.int64)
         np.cumsum(counts[live], out=term_ptr[1:])
         return TermIndex(
-            [self.vocab[i] for i in live], term_ptr, self.post_chunk, self.post_tf,
-            self.doc_ids, self.doc_len,
+            [self.vocab[i] for i in live],
+            term_ptr,
+            self.post_chunk,
+            self.post_tf,
+            self.doc_ids,
+            self.doc_len,
         )
 
     def edit(self) -> TermEdit:
@@ -190,8 +171,12 @@ class TermIndex:
             raw = data["vocab"].tobytes().decode("utf-8")
             vocab = raw.split("\n") if raw else []
             return cls(
-                vocab, data["term_ptr"], data["post_chunk"], data["post_tf"],
-                data["doc_ids"], data["doc_len"],
+                vocab,
+                data["term_ptr"],
+                data["post_chunk"],
+                data["post_tf"],
+                data["doc_ids"],
+                data["doc_len"],
             )
 
 
@@ -291,9 +276,14 @@ class TermEdit:
         np.cumsum(counts, out=term_ptr[1:])
         del order
         result = TermIndex(
-            self.vocab, term_ptr, chunk, tf,
+            self.vocab,
+            term_ptr,
+            chunk,
+            tf,
             np.concatenate([doc_ids.astype(np.int32), new_ids]),
-            np.concatenate([doc_len.astype(np.float32), np.frombuffer(self._doc_len, dtype=np.float32)]),
+            np.concatenate(
+                [doc_len.astype(np.float32), np.frombuffer(self._doc_len, dtype=np.float32)]
+            ),
         )
         live = int((np.diff(term_ptr) > 0).sum())
         return result.compacted() if len(self.vocab) > 2 * max(live, 1) else result

@@ -48,7 +48,9 @@ def new_vector_index(dim: int) -> faiss.Index:
     Measured at 44k chunks (one thread): 1.3 ms per search against 2.8 ms for float32 flat,
     recall@10 1.000 against it, half the disk and RAM.
     """
-    codes = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    codes = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
     return faiss.IndexIDMap2(codes)
 
 
@@ -68,7 +70,9 @@ def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
     ivf = faiss.IndexIVFScalarQuantizer(
         quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
     )
-    sample = np.random.default_rng(seed).choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+    sample = np.random.default_rng(seed).choice(
+        n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False
+    )
     ivf.train(vectors[np.sort(sample)])
     ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
     ivf.add_with_ids(vectors, ids)
@@ -76,7 +80,10 @@ def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        is not None
+    )
 
 
 def is_ivf(index: faiss.Index) -> bool:
@@ -100,9 +107,13 @@ class Writer:
         else:
             self.vectors = new_vector_index(dim)
         titles_path = base / TITLES
-        self.titles = faiss.read_index(str(titles_path)) if titles_path.exists() else new_vector_index(dim)
+        self.titles = (
+            faiss.read_index(str(titles_path)) if titles_path.exists() else new_vector_index(dim)
+        )
         terms_path = base / TERMS
-        self.terms = (TermIndex.load(terms_path) if terms_path.exists() else TermIndex.empty()).edit()
+        self.terms = (
+            TermIndex.load(terms_path) if terms_path.exists() else TermIndex.empty()
+        ).edit()
         self.dim = dim
         self._cache: tuple[sqlite3.Connection, Any, Any] | None = None
 
@@ -117,7 +128,9 @@ class Writer:
     def article_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM articles")}
 
-    def cached_vectors(self, hashes: Iterable[str], *, table: str = "chunks") -> dict[str, np.ndarray]:
+    def cached_vectors(
+        self, hashes: Iterable[str], *, table: str = "chunks"
+    ) -> dict[str, np.ndarray]:
         """Return stored vectors for texts already embedded (the embedding cache), by hash.
 
         ``table`` is "chunks" (chunk texts) or "titles" (article titles).
@@ -147,9 +160,16 @@ class Writer:
         self.db.execute(
             f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
-                article.id, article.source_id, article.title, article.outlet, article.url,
-                article.path, article.published.isoformat() if article.published else None,
-                article.date_source, article.text, dt.datetime.now(dt.UTC).isoformat(),
+                article.id,
+                article.source_id,
+                article.title,
+                article.outlet,
+                article.url,
+                article.path,
+                article.published.isoformat() if article.published else None,
+                article.date_source,
+                article.text,
+                dt.datetime.now(dt.UTC).isoformat(),
             ),
         )
         ids = []
@@ -193,7 +213,9 @@ class Writer:
             self.terms.remove(r[0] for r in rows)
             if rows:
                 self.vectors.remove_ids(np.asarray([r[0] for r in rows], dtype=np.int64))
-            titled = self.db.execute("SELECT id FROM titles WHERE article_id = ?", (aid,)).fetchall()
+            titled = self.db.execute(
+                "SELECT id FROM titles WHERE article_id = ?", (aid,)
+            ).fetchall()
             if titled:
                 self.titles.remove_ids(np.asarray([r[0] for r in titled], dtype=np.int64))
             self.db.execute("DELETE FROM titles WHERE article_id = ?", (aid,))

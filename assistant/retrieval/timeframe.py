@@ -13,13 +13,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .ingest.dates import MONTHS
+from ..text.dates import MONTH_PATTERN, MONTHS
 
-_MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTH_PATTERN
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r"\s+((?:19|20)\d\d)\b", re.IGNORECASE)
 _SINCE = re.compile(r"\bsince\s+(?:" + _MONTH + r"\s+)?((?:19|20)\d\d)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:in|during|of)\s+((?:19|20)\d\d)\b", re.IGNORECASE)
-_BARE_MONTH = re.compile(r"\b(?:in|during|early|late|mid-?)\s+" + _MONTH + r"\b(?!\s+\d)", re.IGNORECASE)
+_BARE_MONTH = re.compile(
+    r"\b(?:in|during|early|late|mid-?)\s+" + _MONTH + r"\b(?!\s+\d)", re.IGNORECASE
+)
 _RELATIVE = [  # (pattern, days back, days forward)
     (re.compile(r"\b(today|tonight)\b", re.I), 1, 0),
     (re.compile(r"\byesterday\b", re.I), 2, 0),
@@ -67,10 +69,17 @@ def resolve(question: str, as_of: dt.date | None) -> Timeframe | None:
         return Timeframe(first_last, as_of, True, m.group(0))
     for pattern, back, forward in _RELATIVE:
         if m := pattern.search(question):
-            return Timeframe(as_of - dt.timedelta(days=back), as_of + dt.timedelta(days=forward), True, m.group(0))
+            return Timeframe(
+                as_of - dt.timedelta(days=back),
+                as_of + dt.timedelta(days=forward),
+                True,
+                m.group(0),
+            )
     if m := _BARE_MONTH.search(question):
         month = MONTHS[m.group(1).lower()]
         year = as_of.year if month <= as_of.month else as_of.year - 1
         last = calendar.monthrange(year, month)[1]
         return Timeframe(dt.date(year, month, 1), dt.date(year, month, last), True, m.group(0))
-    return Timeframe(as_of - dt.timedelta(days=DEFAULT_DAYS_BACK), as_of + dt.timedelta(days=1), False)
+    return Timeframe(
+        as_of - dt.timedelta(days=DEFAULT_DAYS_BACK), as_of + dt.timedelta(days=1), False
+    )

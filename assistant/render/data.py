@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .types import Answer, Article, Passage, Quote
+from ..types import Answer, Article, Passage, Quote
 
 
 def article_to_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]:
@@ -53,6 +53,8 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "rewritten_question": answer.rewritten_question,
         "text": answer.text,
         "lead": answer.lead,
+        "groups": [list(g) for g in answer.groups],
+        "refusal": answer.refusal,
         "answerable": answer.answerable,
         "mode": answer.mode,
         "notice": answer.notice,
@@ -62,13 +64,24 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "compare_output": answer.compare_output,
         "passages": [passage_to_dict(p) for p in answer.passages],
         "conflicts": [
-            {"kind": c.kind, "quantity": c.quantity, "agree": c.agree, "summary": c.summary,
-             "quotes": list(c.quote_indices),
-             "figures": [{"quote": f.quote, "value": f.value, "text": f.text} for f in c.figures]}
+            {
+                "kind": c.kind,
+                "quantity": c.quantity,
+                "agree": c.agree,
+                "summary": c.summary,
+                "quotes": list(c.quote_indices),
+                "figures": [
+                    {"quote": f.quote, "value": f.value, "text": f.text} for f in c.figures
+                ],
+            }
             for c in answer.conflicts
         ],
         "timeline": [
-            {"date": e.date.isoformat() if e.date else None, "dated_by": e.dated_by, "quotes": list(e.quotes)}
+            {
+                "date": e.date.isoformat() if e.date else None,
+                "dated_by": e.dated_by,
+                "quotes": list(e.quotes),
+            }
             for e in answer.timeline
         ],
         "signals": dict(answer.signals),

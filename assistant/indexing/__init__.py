@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..embedding import Embedder
+from ..errors import IngestError
+from ..ingest import IngestReport, load_paths
+from ..store import Writer, write_generation
+from ..types import Article, Chunk
 from .chunking import chunk_article, embedding_text
-from .embedding import Embedder
-from .errors import IngestError
-from .ingest import IngestReport, load_paths
-from .store import Writer, write_generation
-from .types import Article, Chunk
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

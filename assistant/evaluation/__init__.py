@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 SYSTEMS: dict[str, dict[str, Any]] = {
     # name: keyword arguments for Assistant.search
@@ -29,7 +29,10 @@ SYSTEMS: dict[str, dict[str, Any]] = {
     "dense": {"methods": ("dense",), "use_dates": False},
     "hybrid": {"methods": ("dense", "bm25"), "use_dates": False},
     "hybrid+dates": {"methods": ("dense", "bm25"), "use_dates": True},
-    "hybrid+dates+titles": {"methods": ("dense", "bm25", "title"), "use_dates": True},  # the default
+    "hybrid+dates+titles": {
+        "methods": ("dense", "bm25", "title"),
+        "use_dates": True,
+    },  # the default
 }
 _QUOTES = re.compile(r"[\"'“”‘’«»`]")
 
@@ -74,8 +77,11 @@ class SystemScores:
 
     def row(self) -> dict[str, float]:
         return {
-            "hits@1": self.hits.get(1, 0.0), "hits@5": self.hits.get(5, 0.0),
-            "hits@10": self.hits.get(10, 0.0), "mrr@10": self.mrr10, "answer@5": self.answer_at5,
+            "hits@1": self.hits.get(1, 0.0),
+            "hits@5": self.hits.get(5, 0.0),
+            "hits@10": self.hits.get(10, 0.0),
+            "mrr@10": self.mrr10,
+            "answer@5": self.answer_at5,
             "answer@5_body": self.answer_at5_body,
             "search_p50_ms": _percentile(self.latency_ms, 0.5),
             "search_p95_ms": _percentile(self.latency_ms, 0.95),
@@ -98,8 +104,12 @@ def evaluate(
         q["id"]: {aid for g in q["gold_article_ids"] for aid in snapshot.find_by_source_id(g)}
         for q in answerable
     }
-    out: dict[str, Any] = {"questions": len(queries), "answerable": len(answerable),
-                           "unanswerable": len(unanswerable), "systems": {}}
+    out: dict[str, Any] = {
+        "questions": len(queries),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "systems": {},
+    }
     for name in systems if answerable else ():  # retrieval needs gold articles
         cfg = SYSTEMS[name]
         scores = SystemScores()
@@ -107,7 +117,11 @@ def evaluate(
         mrr = 0.0
         ans5 = ans5_body = 0
         for q in answerable:
-            as_of = dt.date.fromisoformat(q["question_date"]) if cfg["use_dates"] and q.get("question_date") else None
+            as_of = (
+                dt.date.fromisoformat(q["question_date"])
+                if cfg["use_dates"] and q.get("question_date")
+                else None
+            )
             began = time.perf_counter()
             passages = assistant.search(
                 q["question"], k=30, methods=cfg["methods"], as_of=as_of, dates=cfg["use_dates"]
@@ -123,8 +137,12 @@ def evaluate(
                 hits[k] += int(first is not None and first <= k)
             mrr += 1.0 / first if first else 0.0
             gold_answer = normalise_answer(q["answer"])
-            ans5 += int(gold_answer in normalise_answer(" ".join(chunk_text(p) for p in passages[:5])))
-            ans5_body += int(gold_answer in normalise_answer(" ".join(p.text for p in passages[:5])))
+            ans5 += int(
+                gold_answer in normalise_answer(" ".join(chunk_text(p) for p in passages[:5]))
+            )
+            ans5_body += int(
+                gold_answer in normalise_answer(" ".join(p.text for p in passages[:5]))
+            )
         n = max(len(answerable), 1)
         scores.hits = {k: v / n for k, v in hits.items()}
         scores.mrr10 = mrr / n
@@ -136,7 +154,9 @@ def evaluate(
     return out
 
 
-def _answer_metrics(assistant: Any, answerable: list[dict], unanswerable: list[dict]) -> dict[str, float]:
+def _answer_metrics(
+    assistant: Any, answerable: list[dict], unanswerable: list[dict]
+) -> dict[str, float]:
     in_quotes = refused_ok = refused_wrong = faithful = total_quotes = 0
     lengths: list[int] = []
     latency: list[float] = []
@@ -159,7 +179,9 @@ def _answer_metrics(assistant: Any, answerable: list[dict], unanswerable: list[d
     return {
         "answer_in_quotes": in_quotes / max(len(answerable), 1),
         "answerable_wrongly_refused": refused_wrong / max(len(answerable), 1),
-        "unanswerable_refused": refused_ok / max(len(unanswerable), 1) if unanswerable else float("nan"),
+        "unanswerable_refused": refused_ok / max(len(unanswerable), 1)
+        if unanswerable
+        else float("nan"),
         "quote_fidelity": faithful / total_quotes if total_quotes else 1.0,
         "quotes": total_quotes,
         "mean_quote_chars": statistics.fmean(lengths) if lengths else 0.0,
@@ -170,7 +192,16 @@ def _answer_metrics(assistant: Any, answerable: list[dict], unanswerable: list[d
 
 def format_table(result: dict[str, Any]) -> str:
     """Return the systems side by side, then the answer metrics, as a plain-text table."""
-    cols = ["hits@1", "hits@5", "hits@10", "mrr@10", "answer@5", "answer@5_body", "search_p50_ms", "search_p95_ms"]
+    cols = [
+        "hits@1",
+        "hits@5",
+        "hits@10",
+        "mrr@10",
+        "answer@5",
+        "answer@5_body",
+        "search_p50_ms",
+        "search_p95_ms",
+    ]
     lines = []
     if result["systems"]:
         lines.append(f"{'system':<20}" + "".join(f"{c:>15}" for c in cols))
@@ -179,5 +210,7 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append("")
     if "answers" in result:
         for key, value in result["answers"].items():
-            lines.append(f"{key:<28}{value:>10.3f}" if isinstance(value, float) else f"{key:<28}{value:>10}")
+            lines.append(
+                f"{key:<28}{value:>10.3f}" if isinstance(value, float) else f"{key:<28}{value:>10}"
+            )
     return "\n".join(lines)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from ..text.entities import entities
 
 _WHAT_ABOUT = re.compile(
     r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$|^\s*and\s+(?P<y>[^?]+?)\s*\?\s*$",
@@ -21,28 +22,12 @@ _DEICTIC = re.compile(
     r"\b(it|its|that|this|those|these|they|them|their|he|she|his|her|him|there|then|the same)\b",
     re.IGNORECASE,
 )
-# Capitalised runs ("Vladimir Putin", "Donetsk People’s Republic"), numbers, and dates.
-_ENTITY = re.compile(
-    r"(?:[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]+)*)|\b\d[\d,.]*\b"
-)
-_QUESTION_WORDS = {"Who", "What", "When", "Where", "Why", "How", "Which", "Did", "Does", "Do",
-                   "Is", "Are", "Was", "Were", "And", "Can", "Could", "Has", "Have", "Will", "The", "A"}
-
-
-def entities(text: str) -> list[str]:
-    """Return names, numbers and dates in ``text`` (not question words), in order, once each."""
-    found: dict[str, None] = {}
-    for m in _ENTITY.finditer(text):
-        words = m.group(0).split()
-        while words and words[0] in _QUESTION_WORDS:
-            words.pop(0)
-        if words:
-            found.setdefault(" ".join(words), None)
-    return list(found)
 
 
 def _previous_questions(history: Sequence[dict[str, Any]]) -> list[str]:
-    return [str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")]
+    return [
+        str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")
+    ]
 
 
 def rewrite(question: str, history: Sequence[dict[str, Any]]) -> str:
@@ -73,18 +58,3 @@ def _rewrite_one(question: str, previous: list[str]) -> str:
         return f"{question} ({last})"
     unique = list(dict.fromkeys(context))
     return f"{question.rstrip()} ({', '.join(unique)})"
-
-
-@dataclass
-class Conversation:
-    """A small helper that keeps the history and asks follow-ups through an Assistant."""
-
-    assistant: Any  # api.Assistant; typed loosely to avoid an import cycle
-    history: list[dict[str, str]] = field(default_factory=list)
-
-    def ask(self, question: str, **kwargs: Any) -> Any:
-        """Ask with the conversation so far; record the turn; return the Answer."""
-        answer = self.assistant.ask(question, history=self.history, **kwargs)
-        self.history.append({"role": "user", "content": answer.rewritten_question or question})
-        self.history.append({"role": "assistant", "content": answer.text})
-        return answer

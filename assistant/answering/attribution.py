@@ -19,19 +19,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text.quotes import DOUBLE_CLOSE as CLOSE
+from ..text.quotes import DOUBLE_OPEN as OPEN
+
 VERBS = (
     r"said|says|say|told|tells|tell|added|adds|described|describes|reported|reports|stated|"
     r"states|explained|explains|warned|warns|claimed|claims|announced|announces|insisted|"
     r"noted|wrote|writes|asked|asks|argued|argues|confirmed|confirms|denied|denies"
 )
 _VERB = re.compile(rf"\b(?:{VERBS})\b")
-_AFTER = re.compile(rf"\b(?:{VERBS})\s+(?!that\b|the\s+(?:russians|ukrainians)\b)([^,.;:!?\s][^,.;:!?]*)")
+_AFTER = re.compile(
+    rf"\b(?:{VERBS})\s+(?!that\b|the\s+(?:russians|ukrainians)\b)([^,.;:!?\s][^,.;:!?]*)"
+)
 _BEFORE = re.compile(rf"([^,.;:!?]*?)\s*\b(?:{VERBS})\b")
 _NAMED = re.compile(r"\b(?:named|called)\s+((?:[A-Z][\w’'-]+\s?){1,3})")
 _POSSESSIVE_NAME = re.compile(r"[A-Z][\w ]*[’']s\s+((?:[A-Z][\w’'-]+\s?){1,3})$")
-_PERSON = re.compile(r"\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){0,2})(?=[’']s\b|\s+(?:" + VERBS + r")\b)")
+_PERSON = re.compile(
+    r"\b([A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){0,2})(?=[’']s\b|\s+(?:" + VERBS + r")\b)"
+)
 _PRONOUNS = {"he", "she", "they", "it", "we", "i"}
-OPEN, CLOSE = "“", "”"
 _LEAD_CLAUSE = re.compile(r"^.*,\s*")
 _STOP_WORDS = {"But", "And", "The", "A", "An", "In", "On", "At", "Another", "However"}
 
@@ -88,7 +94,9 @@ def _people_before(text: str, pos: int) -> list[str]:
     """Return people named before ``pos``, in order (names before a verb or a possessive)."""
     masked = _mask_quotations(text[:pos])
     found = [m.group(1) for m in _NAMED.finditer(masked)]
-    found += [m.group(1) for m in _PERSON.finditer(masked) if m.group(1).split()[0] not in _STOP_WORDS]
+    found += [
+        m.group(1) for m in _PERSON.finditer(masked) if m.group(1).split()[0] not in _STOP_WORDS
+    ]
     # keep text order
     ordered = sorted({n.strip(): masked.find(n) for n in found}.items(), key=lambda kv: kv[1])
     return [n for n, _ in ordered]
@@ -96,7 +104,9 @@ def _people_before(text: str, pos: int) -> list[str]:
 
 def _clean(phrase: str, text: str, pos: int) -> str:
     phrase = " ".join(phrase.split())
-    phrase = _LEAD_CLAUSE.sub("", phrase)  # "Reporting from Bakhmut, Al Jazeera’s X" -> "Al Jazeera’s X"
+    phrase = _LEAD_CLAUSE.sub(
+        "", phrase
+    )  # "Reporting from Bakhmut, Al Jazeera’s X" -> "Al Jazeera’s X"
     if m := _NAMED.search(phrase):
         return m.group(1).strip()
     if m := _POSSESSIVE_NAME.search(phrase):

@@ -9,7 +9,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from .types import Filters, Passage
+from ..types import Filters, Passage
 
 
 def passage_document(p: Passage) -> Document:
@@ -18,9 +18,15 @@ def passage_document(p: Passage) -> Document:
     return Document(
         page_content=p.text,
         metadata={
-            "article_id": a.id, "title": a.title, "outlet": a.outlet, "url": a.url,
+            "article_id": a.id,
+            "title": a.title,
+            "outlet": a.outlet,
+            "url": a.url,
             "published": a.published.isoformat() if a.published else None,
-            "start": p.start, "end": p.end, "score": p.score, "rank": p.rank,
+            "start": p.start,
+            "end": p.end,
+            "score": p.score,
+            "rank": p.rank,
         },
     )
 

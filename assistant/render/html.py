@@ -1,11 +1,12 @@
-"""Answer -> plain text (CLI) and safe HTML (UI). Every article string is escaped here."""
+"""Answer -> safe HTML for the web UI. Every article string is escaped here."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
 
-from .types import Answer, Article, Passage, Quote
+from ..types import Answer, Article, Passage, Quote
+from .text import citation
 
 # Characters that Markdown would act on, as HTML entities: the chat renders Markdown, and an
 # article's "[click](http://…)" or "**URGENT**" must show as the article's text, not as a link.
@@ -15,44 +16,6 @@ _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'[]()*_`#|~\\!{}$"})
 def esc(text: str) -> str:
     """Return article text safe inside the chat: HTML-escaped and Markdown-inert, in one pass."""
     return text.translate(_INERT)
-
-
-def citation(article: Article) -> str:
-    """Return "outlet, date — title" for a citation line."""
-    title = f" — {article.title}" if article.title else ""
-    return f"{article.label}{title}"
-
-
-def answer_to_text(answer: Answer) -> str:
-    """Render an answer for a terminal: text, then each quote with its source and offsets."""
-    lines = []
-    if answer.rewritten_question and answer.rewritten_question != answer.question:
-        lines.append(f"(understood as: {answer.rewritten_question})")
-    if answer.notice:
-        lines.append(f"note: {answer.notice}")
-    lines.append(answer.text)
-    if answer.quotes:
-        lines.append("")
-    for n, q in enumerate(answer.quotes, start=1):
-        who = f"{q.speaker}: " if q.speaker else ""
-        lines.append(f"[{n}] {who}“{q.text}”")
-        where = f"    {citation(q.article)}"
-        if q.article.url:
-            where += f" <{q.article.url}>"
-        lines.append(where)
-        lines.append(f"    article {q.article.id} chars {q.start}-{q.end}")
-    if not answer.answerable and answer.passages:
-        lines.append("")
-        lines.append("Closest passages (not an answer):")
-        for p in answer.passages[:3]:
-            lines.append(f"  - {citation(p.article)}: {p.text[:160]}…")
-    for r in answer.rejected:
-        lines.append(f"rejected (not in the cited passage): {r.text!r}")
-    return "\n".join(lines)
-
-
-def passage_to_text(p: Passage) -> str:
-    return f"#{p.rank} {p.score:.4f} {citation(p.article)}\n{p.text}"
 
 
 def cite_href(article_id: str, start: int, end: int) -> str:
@@ -75,7 +38,7 @@ def quote_html(n: int, quote: Quote) -> str:
     return (
         f'<blockquote class="quote"><p>{speaker}“{esc(quote.text)}”</p>'
         f'<footer><a class="cite" href="{cite_href(a.id, quote.start, quote.end)}">[{n}]</a> '
-        f"<b>{esc(a.outlet or 'unknown outlet')}</b>, {esc(a.date_label)} · "
+        f"<b>{esc(a.outlet_label)}</b>, {esc(a.date_label)} · "
         f"{_title_link(a)}</footer></blockquote>"
     )
 
@@ -84,7 +47,9 @@ def answer_html(answer: Answer) -> str:
     """Return a whole answer as safe HTML for the chat: lead, notices, quotes, fallbacks."""
     parts = []
     if answer.rewritten_question:
-        parts.append(f'<p class="rewritten">Understood as: <i>{esc(answer.rewritten_question)}</i></p>')
+        parts.append(
+            f'<p class="rewritten">Understood as: <i>{esc(answer.rewritten_question)}</i></p>'
+        )
     if answer.notice:
         parts.append(f'<p class="notice">⚠ {esc(answer.notice)}</p>')
     if not answer.answerable:
@@ -99,23 +64,25 @@ def answer_html(answer: Answer) -> str:
         return "\n".join(parts)
     if answer.lead:
         who = "The model's summary" if answer.mode == "llm" else "In short"
-        parts.append(f'<p class="lead"><span class="lead-label">{who}:</span> {esc(answer.lead)}</p>')
+        parts.append(
+            f'<p class="lead"><span class="lead-label">{who}:</span> {esc(answer.lead)}</p>'
+        )
     for c in answer.conflicts:
         label = "Reports agree" if c.agree else "Reports differ"
         sides = "".join(
-            f"<li>{esc(answer.quotes[f.quote].article.outlet or 'one report')} "
+            f"<li>{esc(answer.quotes[f.quote].article.outlet_label)} "
             f"({esc(answer.quotes[f.quote].article.date_label)}): <b>{esc(f.text)}</b> "
-            f"<a class=\"cite\" href=\"{cite_href(answer.quotes[f.quote].article.id, answer.quotes[f.quote].start, answer.quotes[f.quote].end)}\">[{f.quote + 1}]</a></li>"
+            f'<a class="cite" href="{cite_href(answer.quotes[f.quote].article.id, answer.quotes[f.quote].start, answer.quotes[f.quote].end)}">[{f.quote + 1}]</a></li>'
             for f in c.figures
         )
         if c.kind == "claim":
             sides = "".join(
-                f"<li>{esc(answer.quotes[i].article.outlet or 'one report')} "
+                f"<li>{esc(answer.quotes[i].article.outlet_label)} "
                 f"({esc(answer.quotes[i].article.date_label)}): “{esc(answer.quotes[i].text)}” "
-                f"<a class=\"cite\" href=\"{cite_href(answer.quotes[i].article.id, answer.quotes[i].start, answer.quotes[i].end)}\">[{i + 1}]</a></li>"
+                f'<a class="cite" href="{cite_href(answer.quotes[i].article.id, answer.quotes[i].start, answer.quotes[i].end)}">[{i + 1}]</a></li>'
                 for i in c.quotes
             )
-            what = f"<span class=\"lead-label\">The model's comparison:</span> {esc(c.summary)}"
+            what = f'<span class="lead-label">The model\'s comparison:</span> {esc(c.summary)}'
             sides = f"<p>{what}</p><ul>{sides}</ul>"
         else:
             sides = f"<ul>{sides}</ul>"

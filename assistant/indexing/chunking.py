@@ -8,8 +8,8 @@ one of them. A sentence longer than ``max_chars`` is split at clause punctuation
 
 from __future__ import annotations
 
-from .sentences import sentence_spans, word_spans_within
-from .types import Article, Chunk
+from ..text.sentences import sentence_spans, word_spans_within
+from ..types import Article, Chunk
 
 
 def chunk_article(article: Article, max_chars: int = 1000, overlap: int = 200) -> list[Chunk]:

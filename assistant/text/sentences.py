@@ -11,10 +11,60 @@ from __future__ import annotations
 import re
 
 ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "st", "jr", "sr", "inc", "ltd", "corp", "co", "no", "vs", "etc", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "est", "dept", "univ", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "maj",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "corp",
+        "co",
+        "no",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "approx",
+        "est",
+        "dept",
+        "univ",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
 )
-OPEN_QUOTES = "\"'“‘«"
-CLOSE_QUOTES = "\"'”’»"
 
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9])")
 _LINE = re.compile(r"[^\n]+")
@@ -85,10 +135,17 @@ def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def trim_unbalanced_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop an opening or closing quote mark whose partner lies outside the span."""
     span = text[start:end]
-    if span and span[0] in "“\"" and not any(c in span[1:] for c in "”\"") or span and span[0] == "‘" and "’" not in span[1:]:
+    if (
+        span
+        and span[0] in '“"'
+        and not any(c in span[1:] for c in '”"')
+        or span
+        and span[0] == "‘"
+        and "’" not in span[1:]
+    ):
         start += 1
     span = text[start:end]
-    if span and span[-1] in "”\"" and not any(c in span[:-1] for c in "“\""):
+    if span and span[-1] in '”"' and not any(c in span[:-1] for c in '“"'):
         end -= 1
     return _strip(text, start, end)
 

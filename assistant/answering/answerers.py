@@ -1,0 +1,127 @@
+"""The answerers the API picks from, all of one shape: ``stream(evidence)`` yields the model's
+text as it arrives (LLM only) and ends with an Answer holding structure, never prose.
+
+- ``Extractive``: the default, no LLM (``extractive.answer``).
+- ``Timeline``: more quotes, ordered as dated events.
+- ``LLM``: a chat model picks quotes; only verified ones are kept.
+- ``WithFallback``: runs one answerer and, when it fails or verifies nothing, another, with a
+  notice saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..config import Settings
+from ..embedding import Embedder
+from ..errors import LLMError
+from ..types import Answer, Passage, TextDelta
+from . import extractive, llm
+from .timeline import TIMELINE_FLOOR, TIMELINE_QUOTES, as_timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What every answerer gets: the question, its passages and the date it is asked on."""
+
+    question: str
+    passages: tuple[Passage, ...]
+    query_vector: np.ndarray
+    as_of: dt.date  # the question's date (today unless the caller said)
+    dated: bool  # the caller gave ``as_of``: reports long before it count as stale
+
+
+class Answerer(Protocol):
+    def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:
+        """Yield text as it is produced (if any), then the final Answer."""
+        ...
+
+
+class Extractive:
+    """The best sentences of the passages, weighed as evidence. No LLM."""
+
+    def __init__(self, embedder: Embedder, settings: Settings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def answer(
+        self, evidence: Evidence, *, max_quotes: int | None = None, floor: float = 0.8
+    ) -> Answer:
+        s = self.settings
+        return extractive.answer(
+            evidence.question,
+            evidence.passages,
+            evidence.query_vector,
+            self.embedder,
+            max_quotes=max_quotes or s.max_quotes,
+            threshold=s.abstain_threshold,
+            floor=floor,
+            as_of=evidence.as_of,
+            stale_days=s.stale_days if evidence.dated else None,
+        )
+
+    def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:
+        yield self.answer(evidence)
+
+
+class Timeline(Extractive):
+    """More quotes than an answer, ordered as dated events."""
+
+    def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:
+        yield as_timeline(self.answer(evidence, max_quotes=TIMELINE_QUOTES, floor=TIMELINE_FLOOR))
+
+
+class LLM:
+    """A chat model picks quotes by passage key; only quotes found verbatim are kept."""
+
+    def __init__(self, settings: Settings, model: Any | None = None) -> None:
+        self.settings = settings
+        self.model = model
+
+    def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:
+        yield from llm.stream_answer(
+            evidence.question, evidence.passages, self.settings, self.model
+        )
+
+
+@dataclass
+class WithFallback:
+    """Run ``primary``; when it raises LLMError, or answers without a verified quote and
+    without saying the reports don't cover it, answer with ``fallback`` and say why."""
+
+    primary: Answerer
+    fallback: Answerer
+
+    def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:
+        answer: Answer | None = None
+        notice = ""
+        try:
+            for event in self.primary.stream(evidence):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    yield event
+        except LLMError as exc:
+            notice = f"{exc}; showing the extractive answer instead."
+        if answer is not None and not answer.quotes and not llm.refused(answer.raw_output):
+            notice = (
+                f"None of the model's {len(answer.rejected)} quotes could be verified in the "
+                f"reports; showing the extractive answer instead."
+                if answer.rejected
+                else "The model's answer held no quote that could be checked; showing the "
+                "extractive answer instead."
+            )
+        if answer is not None and not notice:
+            yield answer
+            return
+        for event in self.fallback.stream(evidence):
+            if isinstance(event, Answer):
+                if answer is not None:  # keep what the model said, for inspection
+                    event = replace(event, raw_output=answer.raw_output, rejected=answer.rejected)
+                event = replace(event, notice=notice)
+            yield event
