@@ -20,8 +20,9 @@ from .errors import IndexMismatchError, LLMError
 from .indexing import Progress, UpdateReport, apply
 from .ingest import make_article
 from .render import prose
-from .retrieval import METHODS
+from .retrieval import METHODS, outlets
 from .retrieval import search as _search
+from .retrieval.parts import Part, search_parts
 from .store import MANIFEST, Snapshot, read_manifest
 from .types import Answer, Article, ArticleInfo, Filters, Passage, TextDelta
 
@@ -278,6 +279,7 @@ class Assistant:
             filters=filters,
             as_of=as_of or dt.date.today(),
         )
+        parts, unknown = self._parts(standalone, filters, as_of)
         searched = time.perf_counter()
         evidence = Evidence(
             standalone,
@@ -285,6 +287,8 @@ class Assistant:
             result.query_vector,
             as_of or dt.date.today(),
             dated=as_of is not None,
+            parts=tuple(parts),
+            unknown_sources=tuple(unknown),
         )
         answer: Answer | None = None
         for event in self._answerer(mode).stream(evidence):
@@ -307,6 +311,26 @@ class Assistant:
             for line in answer.text.splitlines(keepends=True):
                 yield TextDelta(line)
         yield answer
+
+    def _parts(
+        self, question: str, filters: Filters | None, as_of: dt.date | None
+    ) -> tuple[list[Part], list[str]]:
+        """Search each outlet the question names; list named sources the index lacks."""
+        known = self.outlets()
+        mentions = outlets.find(question, known)
+        parts = (
+            search_parts(
+                self.snapshot,
+                self.embedder,
+                question,
+                mentions,
+                filters=filters,
+                as_of=as_of or dt.date.today(),
+            )
+            if mentions
+            else []
+        )
+        return parts, outlets.unknown_sources(question, known)
 
     def _answerer(self, mode: str) -> Answerer:
         """Return the answerer for a mode; the LLM one falls back to extractive answers."""

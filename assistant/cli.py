@@ -137,21 +137,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import format_table
+    from .evaluation import evaluate, format_table, load_queries
 
     assistant = Assistant.open(settings=_settings(args))
-    results = {}
-    for path in args.queries:
-        result = assistant.evaluate(path, answers=not args.no_answers)
-        results[str(path)] = result
-        if not args.json:
-            print(
-                f"== {path}: {result['answerable']} answerable, {result['unanswerable']} unanswerable"
-            )
-            print(format_table(result))
-            print()
+    queries = [q for path in args.queries for q in load_queries(path)]
+    result = evaluate(assistant, queries, answers=not args.no_answers)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(result, indent=2))
+    else:
+        names = ", ".join(str(p) for p in args.queries)
+        print(
+            f"== {names}: {result['answerable']} answerable, {result['unanswerable']} unanswerable"
+        )
+        print(format_table(result))
     return 0
 
 

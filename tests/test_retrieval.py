@@ -164,6 +164,6 @@ def test_eval_command_prints_all_systems_and_answer_metrics(seed_index, tmp_path
     ]
     queries.write_text("\n".join(json.dumps(r) for r in rows))
     assert main(["eval", "--index", str(seed_index), "--queries", str(queries), "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)[str(queries)]
+    result = json.loads(capsys.readouterr().out)
     assert result["unanswerable"] == 2
     assert result["answers"]["quote_fidelity"] == 1.0

@@ -20,8 +20,9 @@ import numpy as np
 from ..config import Settings
 from ..embedding import Embedder
 from ..errors import LLMError
+from ..retrieval.parts import Part
 from ..types import Answer, Passage, TextDelta
-from . import extractive, llm
+from . import extractive, llm, reports
 from .timeline import TIMELINE_FLOOR, TIMELINE_QUOTES, as_timeline
 
 
@@ -34,6 +35,8 @@ class Evidence:
     query_vector: np.ndarray
     as_of: dt.date  # the question's date (today unless the caller said)
     dated: bool  # the caller gave ``as_of``: reports long before it count as stale
+    parts: tuple[Part, ...] = ()  # one per outlet the question names (retrieval.parts)
+    unknown_sources: tuple[str, ...] = ()  # sources it names that the index doesn't hold
 
 
 class Answerer(Protocol):
@@ -53,7 +56,11 @@ class Extractive:
         self, evidence: Evidence, *, max_quotes: int | None = None, floor: float = 0.8
     ) -> Answer:
         s = self.settings
-        return extractive.answer(
+        if evidence.unknown_sources:
+            return reports.unknown_source_refusal(
+                evidence.question, evidence.unknown_sources, evidence.passages
+            )
+        general = extractive.answer(
             evidence.question,
             evidence.passages,
             evidence.query_vector,
@@ -61,6 +68,17 @@ class Extractive:
             max_quotes=max_quotes or s.max_quotes,
             threshold=s.abstain_threshold,
             floor=floor,
+            as_of=evidence.as_of,
+            stale_days=s.stale_days if evidence.dated else None,
+        )
+        if not evidence.parts:
+            return general
+        return reports.answer_parts(
+            evidence.question,
+            evidence.parts,
+            general,
+            self.embedder,
+            threshold=s.part_threshold,
             as_of=evidence.as_of,
             stale_days=s.stale_days if evidence.dated else None,
         )

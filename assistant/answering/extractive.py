@@ -22,6 +22,7 @@ from ..text.entities import bare, coverage, entities
 from ..text.quotes import CLOSERS
 from ..text.sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
 from ..text.tokens import jaccard, normal, query_terms, word_set, words
+from ..text.zones import line_zone
 from ..types import Answer, Passage, Quote
 from .attribution import attribute
 
@@ -48,9 +49,14 @@ class Candidate:
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Return sentence/clause spans of the passages, each once, within length bounds."""
+    """Return sentence/clause spans of the passages, each once, within length bounds.
+
+    Body sentences only, when there are any: headings and photo captions (``text.zones``)
+    are candidates only when the passages hold no body sentence.
+    """
     seen: set[tuple[str, int, int]] = set()
     out: list[Candidate] = []
+    aside: list[Candidate] = []
     for passage in passages:
         text = passage.article.text
         for s, e in sentence_spans(text, passage.start, passage.end):
@@ -63,8 +69,9 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
                     continue  # a question (a quiz, a headline) restates, it doesn't answer
                 if MIN_CHARS <= pe - ps <= MAX_CHARS and key not in seen:
                     seen.add(key)
-                    out.append(Candidate(passage, ps, pe))
-    return out
+                    body = line_zone(text, ps) == "body"
+                    (out if body else aside).append(Candidate(passage, ps, pe))
+    return out or aside
 
 
 def _term_weights(question: str) -> dict[str, float]:

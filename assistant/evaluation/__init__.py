@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from . import multihop
 
 SYSTEMS: dict[str, dict[str, Any]] = {
     # name: keyword arguments for Assistant.search
@@ -70,6 +71,7 @@ def _percentile(values: Sequence[float], q: float) -> float:
 @dataclass
 class SystemScores:
     hits: dict[int, float] = field(default_factory=dict)
+    all_gold10: float = 0.0  # every gold article among the first 10 (multi-report questions)
     mrr10: float = 0.0
     answer_at5: float = 0.0
     answer_at5_body: float = 0.0
@@ -80,6 +82,7 @@ class SystemScores:
             "hits@1": self.hits.get(1, 0.0),
             "hits@5": self.hits.get(5, 0.0),
             "hits@10": self.hits.get(10, 0.0),
+            "all_gold@10": self.all_gold10,
             "mrr@10": self.mrr10,
             "answer@5": self.answer_at5,
             "answer@5_body": self.answer_at5_body,
@@ -115,7 +118,7 @@ def evaluate(
         scores = SystemScores()
         hits = {1: 0, 5: 0, 10: 0}
         mrr = 0.0
-        ans5 = ans5_body = 0
+        ans5 = ans5_body = all10 = 0
         for q in answerable:
             as_of = (
                 dt.date.fromisoformat(q["question_date"])
@@ -136,6 +139,7 @@ def evaluate(
             for k in hits:
                 hits[k] += int(first is not None and first <= k)
             mrr += 1.0 / first if first else 0.0
+            all10 += int(gold <= set(ranked[:10]))
             gold_answer = normalise_answer(q["answer"])
             ans5 += int(
                 gold_answer in normalise_answer(" ".join(chunk_text(p) for p in passages[:5]))
@@ -146,18 +150,26 @@ def evaluate(
         n = max(len(answerable), 1)
         scores.hits = {k: v / n for k, v in hits.items()}
         scores.mrr10 = mrr / n
+        scores.all_gold10 = all10 / n
         scores.answer_at5 = ans5 / n
         scores.answer_at5_body = ans5_body / n
         out["systems"][name] = scores.row()
     if answers:
-        out["answers"] = _answer_metrics(assistant, answerable, unanswerable)
+        out["answers"], by_type = _answer_metrics(assistant, answerable, unanswerable, gold_ids)
+        if by_type:
+            out["by_type"] = by_type
     return out
 
 
 def _answer_metrics(
-    assistant: Any, answerable: list[dict], unanswerable: list[dict]
-) -> dict[str, float]:
+    assistant: Any,
+    answerable: list[dict],
+    unanswerable: list[dict],
+    gold_ids: dict[str, set[str]],
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Return the answer metrics, and per question type when the questions have types."""
     in_quotes = refused_ok = refused_wrong = faithful = total_quotes = 0
+    typed: list[tuple[str, dict[str, float]]] = []
     lengths: list[int] = []
     latency: list[float] = []
     for q in answerable + unanswerable:
@@ -174,6 +186,9 @@ def _answer_metrics(
             joined = normalise_answer(" ".join(quote.text for quote in answer.quotes))
             in_quotes += int(bool(joined) and normalise_answer(q["answer"]) in joined)
             refused_wrong += int(not answer.answerable)
+            if q.get("type"):
+                figures = multihop.question_figures(q, answer, gold_ids[q["id"]], normalise_answer)
+                typed.append((q["type"], figures))
         else:
             refused_ok += int(not answer.answerable)
     return {
@@ -187,7 +202,7 @@ def _answer_metrics(
         "mean_quote_chars": statistics.fmean(lengths) if lengths else 0.0,
         "ask_p50_ms": _percentile(latency, 0.5),
         "ask_p95_ms": _percentile(latency, 0.95),
-    }
+    }, multihop.summarise(typed) if typed else {}
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -196,6 +211,7 @@ def format_table(result: dict[str, Any]) -> str:
         "hits@1",
         "hits@5",
         "hits@10",
+        "all_gold@10",
         "mrr@10",
         "answer@5",
         "answer@5_body",
@@ -213,4 +229,11 @@ def format_table(result: dict[str, Any]) -> str:
             lines.append(
                 f"{key:<28}{value:>10.3f}" if isinstance(value, float) else f"{key:<28}{value:>10}"
             )
+    if result.get("by_type"):
+        names = multihop.FIGURES
+        lines.append("")
+        lines.append(f"{'type':<14}{'n':>5}" + "".join(f"{n:>19}" for n in names))
+        for kind, row in result["by_type"].items():
+            cells = "".join(f"{row[n]:>19.3f}" if n in row else f"{'-':>19}" for n in names)
+            lines.append(f"{kind:<14}{row['questions']:>5}" + cells)
     return "\n".join(lines)

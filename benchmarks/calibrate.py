@@ -1,0 +1,95 @@
+"""Fit the two abstain thresholds on both dev sets together (RTQA and MHRAG), and print them.
+
+    python benchmarks/calibrate.py --rtqa-index IDX --mhrag-index IDX [--bench ../shared/bench]
+
+Every dev question (answerable and unanswerable, both corpora) is asked once with the
+thresholds off, recording its evidence confidence and which path answered it: the general
+extractive path (``abstain_threshold``) or the per-outlet path for questions naming outlets
+(``part_threshold``, the weakest part). Each threshold is then the value that maximises
+balanced accuracy (mean of answerable-answered and unanswerable-refused) over the questions of
+its path from both corpora, so neither corpus is tuned alone: the lowest value at which at
+most ``MAX_WRONGLY_ANSWERED`` of the unanswerable questions are answered (the RTQA target is
+refusing 95% of them), which answers as many answerable questions as that allows. Refusals that need no threshold
+(a named source that isn't indexed) count as refusals at every value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+from assistant import Assistant
+from assistant.evaluation import load_queries
+
+
+def collect(index: str, files: list[Path]) -> list[tuple[str, bool, float | None]]:
+    """Return (path, answerable, confidence or None when refused without a threshold)."""
+    a = Assistant.open(index)
+    a.settings = a.settings.replace(abstain_threshold=-9.0, part_threshold=-9.0)
+    rows = []
+    for path in files:
+        for q in load_queries(path):
+            as_of = dt.date.fromisoformat(q["question_date"]) if q.get("question_date") else None
+            answer = a.ask(q["question"], as_of=as_of)
+            signals = dict(answer.signals)
+            route = "parts" if "parts" in signals else "general"
+            confidence = signals.get("confidence") if answer.answerable else None
+            rows.append((route, bool(q.get("gold_article_ids")), confidence))
+    return rows
+
+
+MAX_WRONGLY_ANSWERED = 0.05
+
+
+def best_threshold(rows: list[tuple[bool, float | None]]) -> tuple[float, float, float, float]:
+    """Return (threshold, balanced accuracy, answerable answered, unanswerable answered)."""
+    values = sorted({c for _, c in rows if c is not None})
+    pos = [c for y, c in rows if y]
+    neg = [c for y, c in rows if not y]
+    best = (0.0, -1.0, 0.0, 0.0)
+    for t in [v + 1e-4 for v in values] + [0.0]:
+        tpr = sum(c is not None and c >= t for c in pos) / max(len(pos), 1)
+        fpr = sum(c is not None and c >= t for c in neg) / max(len(neg), 1)
+        score = (tpr + 1 - fpr) / 2
+        if fpr <= MAX_WRONGLY_ANSWERED and (tpr, score) > (best[2], best[1]):
+            best = (round(t, 4), score, tpr, fpr)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rtqa-index", required=True)
+    parser.add_argument("--mhrag-index", required=True)
+    parser.add_argument("--bench", default="../shared/bench")
+    args = parser.parse_args()
+    bench = Path(args.bench)
+    rows = []
+    for name, index in (("rtqa", args.rtqa_index), ("mhrag", args.mhrag_index)):
+        files = [
+            bench / name / "queries_dev.jsonl",
+            bench / name / "queries_unanswerable_dev.jsonl",
+        ]
+        rows += [(name, *row) for row in collect(index, files)]
+    out = {}
+    for route in ("general", "parts"):
+        chosen = [(y, c) for _, r, y, c in rows if r == route]
+        if not chosen:
+            continue
+        t, score, tpr, fpr = best_threshold(chosen)
+        out[route] = {
+            "threshold": t,
+            "balanced_accuracy": round(score, 3),
+            "answerable_answered": round(tpr, 3),
+            "unanswerable_answered": round(fpr, 3),
+            "questions": len(chosen),
+            "by_corpus": {
+                n: sum(1 for c, r, _, _ in rows if c == n and r == route) for n in ("rtqa", "mhrag")
+            },
+        }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
