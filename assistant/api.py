@@ -22,7 +22,7 @@ from .ingest import make_article
 from .render import prose
 from .retrieval import METHODS, outlets
 from .retrieval import search as _search
-from .retrieval.parts import Part, search_parts
+from .retrieval.parts import Part, interleave, search_parts
 from .store import MANIFEST, Snapshot, read_manifest
 from .types import Answer, Article, ArticleInfo, Filters, Passage, TextDelta
 
@@ -212,21 +212,29 @@ class Assistant:
         as_of: dt.date | None = None,
         methods: tuple[str, ...] = METHODS,
         dates: bool = True,
+        by_outlet: bool = True,
     ) -> list[Passage]:
         """Return the passages that best match a question, best first.
 
         Time words in the question ("this week") are read relative to ``as_of`` (default today).
+        With ``by_outlet``, each outlet the question names ("according to TechCrunch") is
+        searched on its own and its best passages interleaved at the top.
         """
-        return _search(
+        k = k or self.settings.top_k
+        passages = _search(
             self.snapshot,
             self.embedder,
             question,
-            k=k or self.settings.top_k,
+            k=k,
             filters=filters,
             as_of=as_of or dt.date.today(),
             methods=methods,
             dates=dates,
         ).passages
+        if not by_outlet:
+            return passages
+        parts, _ = self._parts(question, filters, as_of)
+        return interleave(passages, parts, k) if parts else passages
 
     def ask(
         self,

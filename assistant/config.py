@@ -51,7 +51,7 @@ class Settings:
     abstain_threshold: float = 0.46
     # Questions naming several outlets are answered part by part; the weakest part's confidence
     # must reach this (fitted on both dev sets by benchmarks/calibrate.py).
-    part_threshold: float = 0.27
+    part_threshold: float = 0.24
     # When a caller passes ``as_of`` (the day the question is asked from), evidence whose report
     # is more than this many days older loses confidence: a question about that day's news is
     # not answered by a report from months before. Not applied without ``as_of`` (an archive is

@@ -203,6 +203,7 @@ class Answer:
     answerable: bool = True
     groups: tuple[tuple[int, ...], ...] = ()  # quotes (indices) that state one claim, by report
     refusal: str = ""  # why the reports don't answer, when not answerable ("" = no reason known)
+    short: Quote | None = None  # the name the quotes agree on, as a verbatim span of one of them
     lead: str = ""  # one short sentence before the quotes ("" when none); not itself a quote
     rewritten_question: str = ""  # standalone form of a follow-up; "" when unchanged
     passages: tuple[Passage, ...] = ()  # the evidence the answer was drawn from

@@ -90,3 +90,28 @@ def test_wire_style_attribution_on_real_rtqa_articles():
             if checked >= 20:
                 break
     assert checked >= 20
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("Nikolai", True),
+        ("a police spokesperson", True),
+        ("The state-run Tass news agency", True),
+        ("The call to stations", False),
+        ("Of the 32 people", False),
+        ("Many of the Ian-related deaths have been", False),
+        ("a local woman in the town", True),
+    ],
+)
+def test_speakers_are_people_or_bodies_never_sentence_fragments(phrase, expected):
+    from assistant.answering.attribution import is_speaker
+
+    assert is_speaker(phrase) is expected
+
+
+def test_he_said_after_a_named_person_answers_what_that_person_said(seed_assistant):
+    answer = seed_assistant.ask("What did Igor Maksymenko say?")
+    assert answer.answerable, answer.text
+    assert answer.quotes[0].speaker == "Igor Maksymenko"
+    assert "lugging it" in " ".join(q.text for q in answer.quotes)

@@ -121,14 +121,47 @@ def _clean(phrase: str, text: str, pos: int) -> str:
     return phrase
 
 
-def _find(masked: str, lo: int, hi: int) -> tuple[int, str] | None:
-    """Return (position, speaker phrase) of the attribution nearest ``lo`` in masked[lo:hi]."""
+# Who speaks without a name: roles and bodies news reports quote.
+ROLES = frozenset(
+    "official officials police spokesperson spokesman spokeswoman ministry minister governor "
+    "mayor president government company agency department authorities authority witnesses "
+    "witness residents resident analysts analyst experts expert officer officers commander "
+    "military army prosecutors prosecutor lawyer lawyers source sources statement council "
+    "court judge researchers scientists doctors team club coach manager chief director "
+    "spokespeople representative representatives leader leaders administration woman man women men "
+    "chairman chairwoman chair ceo founder owner mother father soldier soldiers".split()
+)
+MAX_SPEAKER_WORDS = 8
+_FUNCTION = frozenset(
+    "a an the of in on at for to by with many some most all this that these those".split()
+)
+
+
+def is_speaker(phrase: str) -> bool:
+    """Return True when a phrase names a person or a body ("Nikolai", "Al Jazeera's X",
+    "a police spokesperson"), not a sentence fragment ("Of the 32 people", "The call to
+    stations"): at most a few words, holding a name or a role."""
+    words = phrase.replace("’", "'").split()
+    if not words or len(words) > MAX_SPEAKER_WORDS or words[0].lower() in {"of", "many", "some"}:
+        return False
+    names = [w for w in words if w[:1].isupper() and w.lower() not in _FUNCTION]
+    roles = [
+        w
+        for w in words
+        if w.lower().strip(".,'s") in ROLES or w.lower() in ROLES or w.endswith("-year-old")
+    ]
+    return bool(names or roles)
+
+
+def _find(masked: str, lo: int, hi: int) -> list[tuple[int, str]]:
+    """Return (position, speaker phrase) of each attribution in masked[lo:hi], nearest ``lo``
+    first."""
     segment = masked[lo:hi]
-    best: tuple[int, str] | None = None
+    found: list[tuple[int, str]] = []
     for m in _AFTER.finditer(segment):
         phrase = m.group(1).strip()
         if phrase and not phrase.startswith(OPEN):
-            best = best or (lo + m.start(1), phrase)
+            found.append((lo + m.start(1), phrase))
     for m in _BEFORE.finditer(segment):
         phrase = m.group(1).strip().strip(OPEN + CLOSE + '" ')
         where = lo + m.start(1)
@@ -136,9 +169,9 @@ def _find(masked: str, lo: int, hi: int) -> tuple[int, str] | None:
             # "The 36-year-old, speaking in Mallorca, said …": the subject opens the sentence.
             head = segment.split(",", 1)[0].strip().strip(OPEN + CLOSE + '" ')
             phrase, where = (head, lo) if head and not _VERB.search(head) else ("", where)
-        if phrase and (best is None or where < best[0]):
-            best = (where, phrase)
-    return best
+        if phrase:
+            found.append((where, phrase))
+    return sorted(found, key=lambda hit: hit[0])
 
 
 def attribute(text: str, start: int, end: int) -> Attribution:
@@ -152,11 +185,11 @@ def attribute(text: str, start: int, end: int) -> Attribution:
     sentence_end = masked.find(". ", max(end - 1, start), para_end)
     sentence_end = para_end if sentence_end == -1 else sentence_end + 1
     for lo, hi in ((sentence_start, sentence_end), (para_start, para_end)):
-        hit = _find(masked, lo, hi)
-        if hit and _VERB.search(masked[lo:hi]):
-            speaker = _clean(hit[1], text, hit[0])
-            if speaker:
-                return Attribution(speaker, "direct" if direct else "reported")
+        if _VERB.search(masked[lo:hi]):
+            for where, phrase in _find(masked, lo, hi):  # the nearest that names someone
+                speaker = _clean(phrase, text, where)
+                if speaker and is_speaker(speaker):
+                    return Attribution(speaker, "direct" if direct else "reported")
         if not direct:
             break
     return Attribution("", "reporting")

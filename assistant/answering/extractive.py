@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,6 +46,13 @@ class Candidate:
     end: int
     score: float = 0.0
     dense: float = 0.0
+    context: str = (
+        ""  # read before the span when scoring it ("Igor Maksymenko said: "), never quoted
+    )
+
+    def scored_text(self) -> str:
+        """Return the text the scorer reads: the context, then the span."""
+        return self.context + self.passage.article.text[self.start : self.end]
 
 
 def candidates(passages: Sequence[Passage]) -> list[Candidate]:
@@ -104,13 +111,12 @@ def score(
     weights = _term_weights(question)
     if len(cands) > EMBED_LIMIT:
         cheap = [
-            W_TERMS * _term_overlap(weights, c.passage.article.text[c.start : c.end])
-            + W_PASSAGE / c.passage.rank
+            W_TERMS * _term_overlap(weights, c.scored_text()) + W_PASSAGE / c.passage.rank
             for c in cands
         ]
         keep = sorted(range(len(cands)), key=lambda i: cheap[i], reverse=True)[:EMBED_LIMIT]
         cands = [cands[i] for i in sorted(keep)]
-    texts = [c.passage.article.text[c.start : c.end] for c in cands]
+    texts = [c.scored_text() for c in cands]
     dense = embedder.embed(texts) @ query_vector
     scored = []
     for c, d, text in zip(cands, dense, texts, strict=True):
@@ -125,7 +131,7 @@ def score(
             + W_POSITION * position
             + W_NOVEL * novel
         )
-        scored.append(Candidate(c.passage, c.start, c.end, s, float(d)))
+        scored.append(replace(c, score=s, dense=float(d)))
     scored.sort(key=lambda c: c.score, reverse=True)
     return scored
 
@@ -211,7 +217,7 @@ def weigh_evidence(
 
 
 def _rescored(c: Candidate, score: float) -> Candidate:
-    return Candidate(c.passage, c.start, c.end, score, c.dense)
+    return replace(c, score=score)
 
 
 def _same_claim(a: str, b: str) -> bool:
@@ -282,7 +288,7 @@ def with_continuation(question: str, cand: Candidate) -> Candidate:
         return cand
     if not _novel(question, text[start:end]):
         return cand
-    return Candidate(cand.passage, cand.start, end, cand.score, cand.dense)
+    return replace(cand, end=end)
 
 
 def to_quote(c: Candidate) -> Quote:
@@ -320,9 +326,14 @@ def answer(
 
     ``stale_days`` (only when the caller gave ``as_of``): see ``weigh_evidence``.
     """
-    ranked = score(question, query_vector, candidates(passages), embedder)
+    cands = candidates(passages)
     if asks_for_statements(question):  # "What did officials say…": only attributed statements
-        ranked = [c for c in ranked if attribute(c.passage.article.text, c.start, c.end).speaker]
+        cands = [
+            replace(c, context=f"{speaker} said: ")
+            for c in cands
+            if (speaker := attribute(c.passage.article.text, c.start, c.end).speaker)
+        ]
+    ranked = score(question, query_vector, cands, embedder)
     signals = NO_EVIDENCE
     if ranked:
         ranked, signals = weigh_evidence(question, ranked, as_of, stale_days)

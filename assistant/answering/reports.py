@@ -11,11 +11,13 @@ threshold); a named source that is not in the index refuses with its name.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from ..embedding import Embedder
 from ..retrieval.parts import Part
-from ..types import Answer, Passage
+from ..text.entities import bare, entities
+from ..types import Answer, Passage, Quote
 from .extractive import (
     Candidate,
     candidates,
@@ -25,7 +27,13 @@ from .extractive import (
     with_continuation,
 )
 
-PART_THRESHOLD = 0.27  # weakest part's confidence needed to answer; see benchmarks/calibrate.py
+NAME_CANDIDATES = 5  # leading sentences per part searched for the name the reports share
+_NAME_QUESTION = re.compile(
+    r"^\s*(?:which|who|whose|what(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:name|company|person|"
+    r"organi[sz]ation|team|player|individual|entity))\b",
+    re.IGNORECASE,
+)
+PART_THRESHOLD = 0.24  # weakest part's confidence needed to answer; see benchmarks/calibrate.py
 
 
 def unknown_source_refusal(
@@ -42,16 +50,61 @@ def unknown_source_refusal(
     )
 
 
-def best_of_part(
-    part: Part, embedder: Embedder, used: set[str], as_of: dt.date | None, stale_days: int | None
-) -> tuple[Candidate | None, float]:
-    """Return a part's best sentence from a report no other part used, and its confidence."""
+def ranked_part(
+    part: Part, embedder: Embedder, as_of: dt.date | None, stale_days: int | None
+) -> tuple[list[Candidate], float]:
+    """Return a part's candidates best first, and the best one's confidence."""
     ranked = score(part.query, part.query_vector, candidates(part.passages), embedder)
-    ranked = [c for c in ranked if c.passage.article.id not in used]
     if not ranked:
-        return None, 0.0
+        return [], 0.0
     ranked, signals = weigh_evidence(part.query, ranked, as_of, stale_days)
-    return with_continuation(part.query, ranked[0]), signals["confidence"]
+    return ranked, signals["confidence"]
+
+
+def asks_for_a_name(question: str) -> bool:
+    """Return True for "Which company ...?", "Who ...?", "What is the name of ...?"."""
+    return bool(_NAME_QUESTION.match(question))
+
+
+def agreed_name(question: str, ranked_parts: Sequence[list[Candidate]]) -> str:
+    """Return the name (as written) that the most parts' leading sentences mention and the
+    question doesn't; "" when no name is shared by two parts (or found, with one part)."""
+    asked = {bare(e) for e in entities(question)}
+    parts_of: dict[str, set[int]] = {}
+    weight: dict[str, float] = {}
+    surface: dict[str, str] = {}
+    for i, ranked in enumerate(ranked_parts):
+        for c in ranked[:NAME_CANDIDATES]:
+            for name in entities(c.passage.article.text[c.start : c.end]):
+                key = bare(name)
+                if not key or key.replace(",", "").replace(".", "").isdigit():
+                    continue
+                if any(key in a or a in key for a in asked):
+                    continue
+                parts_of.setdefault(key, set()).add(i)
+                weight[key] = weight.get(key, 0.0) + c.score
+                surface.setdefault(key, name)
+    if not parts_of:
+        return ""
+    best = max(parts_of, key=lambda k: (len(parts_of[k]), weight[k]))
+    needed = min(2, len(ranked_parts))
+    return surface[best] if len(parts_of[best]) >= needed else ""
+
+
+def _mentions(c: Candidate, name: str) -> bool:
+    return name.lower() in c.passage.article.text[c.start : c.end].lower()
+
+
+def short_span(quotes: Sequence[Quote], name: str) -> Quote | None:
+    """Return the name as a verbatim span of the first quote that holds it."""
+    for q in quotes:
+        at = q.text.lower().find(name.lower())
+        if at != -1:
+            start = q.start + at
+            return Quote(
+                q.article, start, start + len(name), q.article.text[start : start + len(name)]
+            )
+    return None
 
 
 def answer_parts(
@@ -65,17 +118,15 @@ def answer_parts(
     stale_days: int | None = None,
 ) -> Answer:
     """Return the named reports' best quotes in date order, or a refusal that says which
-    named outlet had no evidence."""
-    chosen: list[Candidate] = []
+    named outlet had no evidence. For a question asking for a name, each report's quote is
+    its best sentence holding the name the reports agree on, when one does."""
+    ranked_parts = []
     weakest: tuple[float, str] = (1.0, "")
-    used: set[str] = set()
     for part in parts:
-        best, confidence = best_of_part(part, embedder, used, as_of, stale_days)
+        ranked, confidence = ranked_part(part, embedder, as_of, stale_days)
+        ranked_parts.append(ranked)
         if confidence < weakest[0]:
             weakest = (confidence, part.mention.text)
-        if best is not None:
-            chosen.append(best)
-            used.add(best.passage.article.id)
     passages = tuple(general.passages) + tuple(
         p for part in parts for p in part.passages if p not in general.passages
     )
@@ -88,6 +139,17 @@ def answer_parts(
             passages=passages,
             signals=signals,
         )
+    name = agreed_name(question, ranked_parts) if asks_for_a_name(question) else ""
+    chosen: list[Candidate] = []
+    used: set[str] = set()
+    for part, ranked in zip(parts, ranked_parts, strict=True):
+        fresh = [c for c in ranked if c.passage.article.id not in used]
+        if not fresh:
+            continue
+        naming = [c for c in fresh[:NAME_CANDIDATES] if name and _mentions(c, name)]
+        best = naming[0] if naming else with_continuation(part.query, fresh[0])
+        chosen.append(best)
+        used.add(best.passage.article.id)
     quotes = [to_quote(c) for c in chosen]
     # The general answer's best quote too, when it comes from a report no part used: for a
     # "which company" question it is often the sentence that names it.
@@ -96,6 +158,7 @@ def answer_parts(
     return Answer(
         question=question,
         quotes=tuple(quotes),
+        short=short_span(quotes, name) if name else None,
         passages=passages,
         signals=signals,
     )

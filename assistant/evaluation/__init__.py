@@ -127,7 +127,12 @@ def evaluate(
             )
             began = time.perf_counter()
             passages = assistant.search(
-                q["question"], k=30, methods=cfg["methods"], as_of=as_of, dates=cfg["use_dates"]
+                q["question"],
+                k=30,
+                methods=cfg["methods"],
+                as_of=as_of,
+                dates=cfg["use_dates"],
+                by_outlet=cfg["by_outlet"],
             )
             scores.latency_ms.append((time.perf_counter() - began) * 1000)
             ranked: list[str] = []

@@ -55,6 +55,7 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "lead": answer.lead,
         "groups": [list(g) for g in answer.groups],
         "refusal": answer.refusal,
+        "short": quote_to_dict(answer.short) if answer.short else None,
         "answerable": answer.answerable,
         "mode": answer.mode,
         "notice": answer.notice,

@@ -62,6 +62,13 @@ def answer_html(answer: Answer) -> str:
             )
             parts.append(f"<p>Closest passages (they don't answer it):</p><ul>{items}</ul>")
         return "\n".join(parts)
+    if answer.short is not None:
+        short = answer.short
+        link = cite_href(short.article.id, short.start, short.end)
+        parts.append(
+            f'<p class="lead"><span class="lead-label">Named in the reports:</span> '
+            f'<a class="cite" href="{link}">“{esc(short.text)}”</a></p>'
+        )
     if answer.lead:
         who = "The model's summary" if answer.mode == "llm" else "In short"
         parts.append(

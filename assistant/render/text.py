@@ -57,6 +57,10 @@ def describe_conflict(c: Conflict, quotes: Sequence[Quote]) -> str:
     return f"Reports differ on {c.quantity}: " + "; ".join(parts) + "."
 
 
+def _holds(quote: Quote, span: Quote) -> bool:
+    return quote.article.id == span.article.id and quote.start <= span.start < quote.end
+
+
 def rejected_note(answer: Answer) -> str:
     """Return the line saying how many of a model's quotes were dropped ("" when none)."""
     if not answer.rejected:
@@ -72,6 +76,9 @@ def prose(answer: Answer) -> str:
     if not answer.answerable or not answer.quotes:
         return " ".join(filter(None, [NOT_COVERED, answer.refusal]))
     lines = [answer.lead] if answer.lead else []
+    if answer.short is not None:
+        where = [i for i, q in enumerate(answer.quotes) if _holds(q, answer.short)]
+        lines.append(f"Named in the reports: “{answer.short.text}” {marks(where)}".rstrip())
     if answer.timeline:
         for e in answer.timeline:
             head = answer.quotes[e.quotes[0]]

@@ -38,13 +38,17 @@ class Part:
 
 
 def part_queries(question: str, mentions: list[Mention]) -> list[str]:
-    """Return, per mention, the question's text from that mention to the next."""
+    """Return, per mention, the question's text from that mention to the next, without the
+    outlet names: they choose where to look, they are not what the report must say."""
+    blanked = question
+    for m in mentions:
+        blanked = blanked[: m.start] + " " * (m.end - m.start) + blanked[m.end :]
     out = []
     for i, m in enumerate(mentions):
         end = mentions[i + 1].start if i + 1 < len(mentions) else len(question)
         start = 0 if i == 0 else m.start
-        text = question[start:end].strip(" ,;")
-        out.append(text if len(query_terms(text)) >= MIN_PART_TERMS else question)
+        text = " ".join(blanked[start:end].split()).strip(" ,;")
+        out.append(text if len(query_terms(text)) >= MIN_PART_TERMS else " ".join(blanked.split()))
     return out
 
 
@@ -79,3 +83,17 @@ def search_parts(
         )
         parts.append(Part(mention, query, tuple(result.passages), result.query_vector))
     return parts
+
+
+def interleave(general: list[Passage], parts: list[Part], k: int) -> list[Passage]:
+    """Return one ranking: each named outlet's n-th passage, then the general n-th, for n = 1,
+    2, ...; each chunk once, ranks renumbered. Every named report reaches the first places."""
+    lists = [list(part.passages) for part in parts] + [general]
+    seen: set[tuple[str, int]] = set()
+    merged: list[Passage] = []
+    for n in range(max((len(lst) for lst in lists), default=0)):
+        for lst in lists:
+            if n < len(lst) and (key := (lst[n].article.id, lst[n].start)) not in seen:
+                seen.add(key)
+                merged.append(lst[n])
+    return [replace(p, rank=i) for i, p in enumerate(merged[:k], start=1)]
