@@ -26,14 +26,13 @@ from . import multihop
 
 SYSTEMS: dict[str, dict[str, Any]] = {
     # name: keyword arguments for Assistant.search
-    "bm25": {"methods": ("bm25",), "use_dates": False},
-    "dense": {"methods": ("dense",), "use_dates": False},
-    "hybrid": {"methods": ("dense", "bm25"), "use_dates": False},
-    "hybrid+dates": {"methods": ("dense", "bm25"), "use_dates": True},
-    "hybrid+dates+titles": {
-        "methods": ("dense", "bm25", "title"),
-        "use_dates": True,
-    },  # the default
+    "bm25": {"methods": ("bm25",), "use_dates": False, "by_outlet": False},
+    "dense": {"methods": ("dense",), "use_dates": False, "by_outlet": False},
+    "hybrid": {"methods": ("dense", "bm25"), "use_dates": False, "by_outlet": False},
+    "hybrid+dates": {"methods": ("dense", "bm25"), "use_dates": True, "by_outlet": False},
+    "+titles": {"methods": ("dense", "bm25", "title"), "use_dates": True, "by_outlet": False},
+    # the default: + each outlet the question names searched on its own
+    "default": {"methods": ("dense", "bm25", "title"), "use_dates": True, "by_outlet": True},
 }
 _QUOTES = re.compile(r"[\"'“”‘’«»`]")
 
