@@ -52,6 +52,10 @@ class Settings:
     # Questions naming several outlets are answered part by part; the weakest part's confidence
     # must reach this (fitted on both dev sets by benchmarks/calibrate.py).
     part_threshold: float = 0.24
+    # How candidate sentences are scored: "fitted" (a logistic model over the sentence
+    # features and our trained reranker, fitted on both dev sets by benchmarks/fit_scorer.py;
+    # the hand weights when no fitted model ships) or "hand" (the earlier hand-set weights).
+    sentence_scorer: str = "fitted"
     # When a caller passes ``as_of`` (the day the question is asked from), evidence whose report
     # is more than this many days older loses confidence: a question about that day's news is
     # not answered by a report from months before. Not applied without ``as_of`` (an archive is
@@ -94,6 +98,10 @@ class Settings:
         if self.answer_mode not in ("extractive", "llm", "timeline"):
             raise ConfigError(
                 f"answer_mode must be 'extractive', 'llm' or 'timeline', got {self.answer_mode!r}"
+            )
+        if self.sentence_scorer not in ("fitted", "hand"):
+            raise ConfigError(
+                f"sentence_scorer must be 'fitted' or 'hand', got {self.sentence_scorer!r}"
             )
         if self.embedding_backend not in ("onnx-int8", "sentence-transformers"):
             raise ConfigError(

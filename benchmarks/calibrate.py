@@ -35,12 +35,14 @@ def collect(index: str, files: list[Path]) -> list[tuple[str, bool, float | None
             answer = a.ask(q["question"], as_of=as_of)
             signals = dict(answer.signals)
             route = "parts" if "parts" in signals else "general"
-            confidence = signals.get("confidence") if answer.answerable else None
+            confidence = signals.get(SIGNAL.get(route, "confidence")) if answer.answerable else None
             rows.append((route, bool(q.get("gold_article_ids")), confidence))
     return rows
 
 
 MAX_WRONGLY_ANSWERED = 0.05
+# Which signal each route's threshold reads ("--parts-signal mean" tries the parts' mean).
+SIGNAL = {"general": "confidence", "parts": "confidence"}
 
 
 def best_threshold(rows: list[tuple[bool, float | None]]) -> tuple[float, float, float, float]:
@@ -58,12 +60,26 @@ def best_threshold(rows: list[tuple[bool, float | None]]) -> tuple[float, float,
     return best
 
 
+def rates(rows: list[tuple[bool, float | None]], t: float) -> dict[str, float]:
+    """Return how many answerable and unanswerable questions a threshold answers."""
+    pos = [c for y, c in rows if y]
+    neg = [c for y, c in rows if not y]
+    return {
+        "answerable": len(pos),
+        "answered": round(sum(c is not None and c >= t for c in pos) / max(len(pos), 1), 3),
+        "unanswerable": len(neg),
+        "wrongly_answered": round(sum(c is not None and c >= t for c in neg) / max(len(neg), 1), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rtqa-index", required=True)
     parser.add_argument("--mhrag-index", required=True)
     parser.add_argument("--bench", default="../shared/bench")
+    parser.add_argument("--parts-signal", default="confidence", choices=["confidence", "mean"])
     args = parser.parse_args()
+    SIGNAL["parts"] = args.parts_signal
     bench = Path(args.bench)
     rows = []
     for name, index in (("rtqa", args.rtqa_index), ("mhrag", args.mhrag_index)):

@@ -70,6 +70,7 @@ class Extractive:
             floor=floor,
             as_of=evidence.as_of,
             stale_days=s.stale_days if evidence.dated else None,
+            scorer=extractive.load_scorer(s.sentence_scorer),
         )
         if not evidence.parts:
             return general
@@ -81,6 +82,7 @@ class Extractive:
             threshold=s.part_threshold,
             as_of=evidence.as_of,
             stale_days=s.stale_days if evidence.dated else None,
+            scorer=extractive.load_scorer(s.sentence_scorer),
         )
 
     def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:

@@ -10,9 +10,12 @@ cited together under one quote.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -98,40 +101,117 @@ def _term_overlap(weights: dict[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if t in held) / sum(weights.values())
 
 
-def score(
-    question: str, query_vector: np.ndarray, cands: list[Candidate], embedder: Embedder
-) -> list[Candidate]:
-    """Return the candidates with scores, best first.
+FEATURES = ("dense", "terms", "passage", "position", "novel", "rerank")
 
-    Only the ``EMBED_LIMIT`` candidates with the best cheap score (term overlap and passage
-    rank) are embedded: sentence embedding is most of an answer's time.
-    """
+
+@dataclass(frozen=True, slots=True)
+class Scorer:
+    """How a candidate's features become its score: a weighted sum, through a sigmoid when
+    the weights were fitted as a logistic model (``benchmarks/fit_scorer.py``)."""
+
+    weights: tuple[tuple[str, float], ...]
+    bias: float = 0.0
+    logistic: bool = False
+    name: str = "hand"
+
+    @property
+    def uses_reranker(self) -> bool:
+        return any(f == "rerank" and w for f, w in self.weights)
+
+    def __call__(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        z = np.full(len(next(iter(features.values()))), self.bias, dtype=np.float64)
+        for name, weight in self.weights:
+            z += weight * features[name]
+        return 1.0 / (1.0 + np.exp(-z)) if self.logistic else z
+
+
+# The weights tuned by hand on RTQA dev in earlier sessions, kept for comparison.
+HAND = Scorer(
+    (
+        ("dense", W_DENSE),
+        ("terms", W_TERMS),
+        ("passage", W_PASSAGE),
+        ("position", W_POSITION),
+        ("novel", W_NOVEL),
+    ),
+)
+SCORER_FILE = Path(__file__).resolve().parent / "models" / "scorer.json"
+
+
+@lru_cache(maxsize=4)
+def load_scorer(kind: str = "fitted") -> Scorer:
+    """Return the sentence scorer: "fitted" (models/scorer.json, when shipped) or "hand"."""
+    if kind == "hand" or not SCORER_FILE.is_file():
+        return HAND
+    data = json.loads(SCORER_FILE.read_text(encoding="utf-8"))
+    return Scorer(
+        tuple((f, float(data["weights"].get(f, 0.0))) for f in FEATURES),
+        float(data["bias"]),
+        logistic=True,
+        name=str(data.get("name", "fitted")),
+    )
+
+
+def shortlist(question: str, cands: list[Candidate]) -> list[Candidate]:
+    """Return the ``EMBED_LIMIT`` candidates with the best cheap score (term overlap and
+    passage rank), in their order: embedding is most of an answer's time."""
+    if len(cands) <= EMBED_LIMIT:
+        return cands
+    weights = _term_weights(question)
+    cheap = [
+        W_TERMS * _term_overlap(weights, c.scored_text()) + W_PASSAGE / c.passage.rank
+        for c in cands
+    ]
+    keep = sorted(range(len(cands)), key=lambda i: cheap[i], reverse=True)[:EMBED_LIMIT]
+    return [cands[i] for i in sorted(keep)]
+
+
+def features(
+    question: str,
+    query_vector: np.ndarray,
+    cands: list[Candidate],
+    embedder: Embedder,
+    *,
+    rerank: bool = False,
+) -> dict[str, np.ndarray]:
+    """Return each feature of the candidates as an array (``rerank`` only when asked)."""
+    weights = _term_weights(question)
+    texts = [c.scored_text() for c in cands]
+    out = {
+        "dense": embedder.embed(texts) @ query_vector,
+        "terms": np.array([_term_overlap(weights, t) for t in texts]),
+        "passage": np.array([1.0 / c.passage.rank for c in cands]),
+        "position": np.array(
+            [1.0 - min(c.start / max(len(c.passage.article.text), 1), 1.0) for c in cands]
+        ),
+        # an answer usually brings a name or number the question lacks
+        "novel": np.array([float(_novel(question, t)) for t in texts]),
+        "rerank": np.zeros(len(cands)),
+    }
+    if rerank:
+        from .reranker import shared
+
+        out["rerank"] = shared().scores(question, texts)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def score(
+    question: str,
+    query_vector: np.ndarray,
+    cands: list[Candidate],
+    embedder: Embedder,
+    scorer: Scorer = HAND,
+) -> list[Candidate]:
+    """Return the shortlisted candidates with scores, best first."""
     if not cands:
         return []
-    weights = _term_weights(question)
-    if len(cands) > EMBED_LIMIT:
-        cheap = [
-            W_TERMS * _term_overlap(weights, c.scored_text()) + W_PASSAGE / c.passage.rank
-            for c in cands
-        ]
-        keep = sorted(range(len(cands)), key=lambda i: cheap[i], reverse=True)[:EMBED_LIMIT]
-        cands = [cands[i] for i in sorted(keep)]
-    texts = [c.scored_text() for c in cands]
-    dense = embedder.embed(texts) @ query_vector
-    scored = []
-    for c, d, text in zip(cands, dense, texts, strict=True):
-        position = 1.0 - min(c.start / max(len(c.passage.article.text), 1), 1.0)
-        novel = _novel(
-            question, text
-        )  # an answer usually brings a name or number the question lacks
-        s = (
-            W_DENSE * float(d)
-            + W_TERMS * _term_overlap(weights, text)
-            + W_PASSAGE / c.passage.rank
-            + W_POSITION * position
-            + W_NOVEL * novel
-        )
-        scored.append(replace(c, score=s, dense=float(d)))
+    cands = shortlist(question, cands)
+    feats = features(question, query_vector, cands, embedder, rerank=scorer.uses_reranker)
+    scores = scorer(feats)
+    scored = [
+        replace(c, score=float(s), dense=float(d))
+        for c, s, d in zip(cands, scores, feats["dense"], strict=True)
+    ]
     scored.sort(key=lambda c: c.score, reverse=True)
     return scored
 
@@ -321,6 +401,7 @@ def answer(
     floor: float = 0.8,
     as_of: dt.date | None = None,
     stale_days: int | None = None,
+    scorer: Scorer = HAND,
 ) -> Answer:
     """Answer from passages with verbatim quotes, or say the reports don't cover it.
 
@@ -333,7 +414,7 @@ def answer(
             for c in cands
             if (speaker := attribute(c.passage.article.text, c.start, c.end).speaker)
         ]
-    ranked = score(question, query_vector, cands, embedder)
+    ranked = score(question, query_vector, cands, embedder, scorer)
     signals = NO_EVIDENCE
     if ranked:
         ranked, signals = weigh_evidence(question, ranked, as_of, stale_days)

@@ -19,7 +19,9 @@ from ..retrieval.parts import Part
 from ..text.entities import bare, entities
 from ..types import Answer, Passage, Quote
 from .extractive import (
+    HAND,
     Candidate,
+    Scorer,
     candidates,
     score,
     to_quote,
@@ -51,10 +53,14 @@ def unknown_source_refusal(
 
 
 def ranked_part(
-    part: Part, embedder: Embedder, as_of: dt.date | None, stale_days: int | None
+    part: Part,
+    embedder: Embedder,
+    as_of: dt.date | None,
+    stale_days: int | None,
+    scorer: Scorer = HAND,
 ) -> tuple[list[Candidate], float]:
     """Return a part's candidates best first, and the best one's confidence."""
-    ranked = score(part.query, part.query_vector, candidates(part.passages), embedder)
+    ranked = score(part.query, part.query_vector, candidates(part.passages), embedder, scorer)
     if not ranked:
         return [], 0.0
     ranked, signals = weigh_evidence(part.query, ranked, as_of, stale_days)
@@ -67,12 +73,11 @@ def asks_for_a_name(question: str) -> bool:
 
 
 def agreed_name(question: str, ranked_parts: Sequence[list[Candidate]]) -> str:
-    """Return the name (as written) that the most parts' leading sentences mention and the
-    question doesn't; "" when no name is shared by two parts (or found, with one part)."""
+    """Return the name (as written, in its longest form) that the most parts' leading
+    sentences mention and the question doesn't; "" when no name is shared by two parts (or
+    found, with one part). "Swift" and "Taylor Swift" count as one name."""
     asked = {bare(e) for e in entities(question)}
-    parts_of: dict[str, set[int]] = {}
-    weight: dict[str, float] = {}
-    surface: dict[str, str] = {}
+    seen: dict[str, tuple[set[int], float, str]] = {}  # bare name -> parts, weight, longest form
     for i, ranked in enumerate(ranked_parts):
         for c in ranked[:NAME_CANDIDATES]:
             for name in entities(c.passage.article.text[c.start : c.end]):
@@ -81,14 +86,23 @@ def agreed_name(question: str, ranked_parts: Sequence[list[Candidate]]) -> str:
                     continue
                 if any(key in a or a in key for a in asked):
                     continue
-                parts_of.setdefault(key, set()).add(i)
-                weight[key] = weight.get(key, 0.0) + c.score
-                surface.setdefault(key, name)
-    if not parts_of:
+                parts, weight, form = seen.get(key, (set(), 0.0, name))
+                seen[key] = (parts | {i}, weight + c.score, form)
+    if not seen:
         return ""
-    best = max(parts_of, key=lambda k: (len(parts_of[k]), weight[k]))
-    needed = min(2, len(ranked_parts))
-    return surface[best] if len(parts_of[best]) >= needed else ""
+    merged: dict[str, tuple[set[int], float, str]] = {}
+    for key in seen:
+        words = set(key.split())
+        family = [(p, w, f) for k, (p, w, f) in seen.items() if words <= set(k.split())]
+        longest = max(family, key=lambda item: (len(item[0]), len(item[2])))[2]
+        merged[key] = (
+            set().union(*(p for p, _, _ in family)),
+            sum(w for _, w, _ in family),
+            longest,
+        )
+    best = max(merged, key=lambda k: (len(merged[k][0]), merged[k][1]))
+    parts, _, form = merged[best]
+    return form if len(parts) >= min(2, len(ranked_parts)) else ""
 
 
 def _mentions(c: Candidate, name: str) -> bool:
@@ -116,21 +130,29 @@ def answer_parts(
     threshold: float = PART_THRESHOLD,
     as_of: dt.date | None = None,
     stale_days: int | None = None,
+    scorer: Scorer = HAND,
 ) -> Answer:
     """Return the named reports' best quotes in date order, or a refusal that says which
     named outlet had no evidence. For a question asking for a name, each report's quote is
     its best sentence holding the name the reports agree on, when one does."""
     ranked_parts = []
+    confidences = []
     weakest: tuple[float, str] = (1.0, "")
     for part in parts:
-        ranked, confidence = ranked_part(part, embedder, as_of, stale_days)
+        ranked, confidence = ranked_part(part, embedder, as_of, stale_days, scorer)
         ranked_parts.append(ranked)
+        confidences.append(confidence)
         if confidence < weakest[0]:
             weakest = (confidence, part.mention.text)
     passages = tuple(general.passages) + tuple(
         p for part in parts for p in part.passages if p not in general.passages
     )
-    signals = (("confidence", round(weakest[0], 4)), ("parts", float(len(parts))))
+    mean = sum(confidences) / max(len(confidences), 1)
+    signals = (
+        ("confidence", round(weakest[0], 4)),
+        ("mean", round(mean, 4)),
+        ("parts", float(len(parts))),
+    )
     if weakest[0] < threshold:
         return Answer(
             question=question,

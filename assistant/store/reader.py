@@ -65,6 +65,7 @@ class Snapshot:
                     f"{rebuild_hint(index_dir)}"
                 )
         self._lock = threading.Lock()
+        self._outlets: list[str] | None = None
         try:
             uri = f"file:{gen / STORE}?mode=ro&immutable=1"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -228,11 +229,11 @@ class Snapshot:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def outlets(self) -> list[str]:
-        return [
-            r[0]
-            for r in self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet")
-            if r[0]
-        ]
+        """Return the distinct outlets, sorted (read once: a snapshot never changes)."""
+        if self._outlets is None:
+            rows = self._query("SELECT DISTINCT outlet FROM articles ORDER BY outlet")
+            self._outlets = [r[0] for r in rows if r[0]]
+        return list(self._outlets)
 
     def find_by_source_id(self, source_id: str) -> list[str]:
         """Return the stored articles that a source's own id (e.g. a JSON "id") refers to."""
