@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -178,7 +180,7 @@ def features(
     weights = _term_weights(question)
     texts = [c.scored_text() for c in cands]
     out = {
-        "dense": embedder.embed(texts) @ query_vector,
+        "dense": _embed_cached(embedder, texts) @ query_vector,
         "terms": np.array([_term_overlap(weights, t) for t in texts]),
         "passage": np.array([1.0 / c.passage.rank for c in cands]),
         "position": np.array(
@@ -193,6 +195,31 @@ def features(
 
         out["rerank"] = shared().scores(question, texts)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_VECTORS_LOCK = threading.Lock()
+VECTOR_CACHE = 4096  # sentence vectors kept: parts of one question and follow-ups share sentences
+
+
+def _embed_cached(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Return the texts' vectors, embedding only those not seen lately (same model)."""
+    keys = [(embedder.name, t) for t in texts]
+    missing = [t for k, t in zip(keys, texts, strict=True) if k not in _VECTORS]
+    if missing:
+        vectors = embedder.embed(missing)
+        with _VECTORS_LOCK:
+            for t, v in zip(missing, vectors, strict=True):
+                _VECTORS[(embedder.name, t)] = v
+            while len(_VECTORS) > VECTOR_CACHE:
+                _VECTORS.popitem(last=False)
+    out = []
+    for k in keys:
+        vector = _VECTORS.get(k)
+        if vector is None:  # evicted by a concurrent answer meanwhile
+            vector = embedder.embed([k[1]])[0]
+        out.append(vector)
+    return np.vstack(out) if out else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
 def score(
