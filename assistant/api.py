@@ -297,6 +297,7 @@ class Assistant:
             dated=as_of is not None,
             parts=tuple(parts),
             unknown_sources=tuple(unknown),
+            filters=filters,
         )
         answer: Answer | None = None
         for event in self._answerer(mode).stream(evidence):

@@ -142,3 +142,11 @@ def test_a_photo_caption_is_not_quoted_while_the_body_answers(multi):
 def test_questions_and_the_index_share_one_tokenizer(question, word):
     assert terms(word)[0] in query_terms(question)
     assert set(query_terms(question)) <= set(terms(question))
+
+
+def test_a_filter_that_leaves_no_report_says_so(multi):
+    from assistant import Filters
+
+    answer = multi.ask("Who recalled sedans?", filters=Filters(outlets=("Nobody Daily",)))
+    assert not answer.answerable
+    assert answer.text == "The reports don't say. No report matches the filters (outlet Nobody Daily)."

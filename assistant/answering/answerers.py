@@ -21,7 +21,7 @@ from ..config import Settings
 from ..embedding import Embedder
 from ..errors import LLMError
 from ..retrieval.parts import Part
-from ..types import Answer, Passage, TextDelta
+from ..types import Answer, Filters, Passage, TextDelta
 from . import extractive, llm, reports
 from .timeline import TIMELINE_FLOOR, TIMELINE_QUOTES, as_timeline
 
@@ -37,6 +37,23 @@ class Evidence:
     dated: bool  # the caller gave ``as_of``: reports long before it count as stale
     parts: tuple[Part, ...] = ()  # one per outlet the question names (retrieval.parts)
     unknown_sources: tuple[str, ...] = ()  # sources it names that the index doesn't hold
+    filters: Filters | None = None  # the reader's filters, to say when they leave nothing
+
+
+def empty_reason(filters: Filters | None) -> str:
+    """Return why no passage came back: the filters leave no report, or the index is empty."""
+    if filters is None or not filters.active:
+        return "No report in the index matches the question."
+    said = []
+    if filters.outlets:
+        said.append("outlet " + " or ".join(filters.outlets))
+    if filters.since or filters.until:
+        since = filters.since.isoformat() if filters.since else "the start"
+        until = filters.until.isoformat() if filters.until else "today"
+        said.append(f"dates {since} to {until}")
+    if filters.article_ids:
+        said.append(f"{len(filters.article_ids)} chosen articles")
+    return f"No report matches the filters ({', '.join(said)})."
 
 
 class Answerer(Protocol):
@@ -56,6 +73,10 @@ class Extractive:
         self, evidence: Evidence, *, max_quotes: int | None = None, floor: float = 0.8
     ) -> Answer:
         s = self.settings
+        if not evidence.passages:
+            return Answer(
+                question=evidence.question, answerable=False, refusal=empty_reason(evidence.filters)
+            )
         if evidence.unknown_sources:
             return reports.unknown_source_refusal(
                 evidence.question, evidence.unknown_sources, evidence.passages

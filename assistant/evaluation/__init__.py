@@ -19,10 +19,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from . import multihop
+
+if TYPE_CHECKING:  # the API imports this module lazily; no cycle at run time
+    from ..api import Assistant
+    from ..types import Passage
 
 SYSTEMS: dict[str, dict[str, Any]] = {
     # name: keyword arguments for Assistant.search
@@ -52,7 +56,7 @@ def load_queries(path: str | Path) -> list[dict[str, Any]]:
         raise ConfigError(f"cannot read queries from {path}: {exc}") from exc
 
 
-def chunk_text(passage: Any) -> str:
+def chunk_text(passage: Passage) -> str:
     """Return a passage's text as the RTQA baseline chunks it: the article's first chunk starts
     with the title (its splitter runs over ``title + "\n\n" + text``), later chunks don't."""
     if passage.start == 0 and passage.article.title:
@@ -91,7 +95,7 @@ class SystemScores:
 
 
 def evaluate(
-    assistant: Any,
+    assistant: Assistant,
     queries: Iterable[dict[str, Any]],
     *,
     systems: Sequence[str] = tuple(SYSTEMS),
@@ -166,7 +170,7 @@ def evaluate(
 
 
 def _answer_metrics(
-    assistant: Any,
+    assistant: Assistant,
     answerable: list[dict],
     unanswerable: list[dict],
     gold_ids: dict[str, set[str]],

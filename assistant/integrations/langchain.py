@@ -34,7 +34,7 @@ def passage_document(p: Passage) -> Document:
 class ReportRetriever(BaseRetriever):
     """Retrieve passages from an Assistant's index (hybrid search, dates, filters)."""
 
-    assistant: Any  # api.Assistant
+    assistant: Any  # an api.Assistant; pydantic needs a run-time type, and this module stays off the core path
     k: int = 5
     filters: Filters | None = None
     as_of: dt.date | None = None
