@@ -1,0 +1,78 @@
+"""The renderers: prose made only in render/, Markdown for copying, zones of article lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import NOT_COVERED, Answer, Quote, make_article
+from assistant.render import answer_markdown, answer_to_dict, prose
+from assistant.text.zones import zone
+
+ARTICLE = make_article(
+    "Officials said the bridge will reopen in May. Repairs cost $4 million.",
+    title="Bridge to reopen", outlet="Wire A", published="2023-03-01",
+)
+OTHER = make_article(
+    "The bridge will reopen in May, the city said.", title="Reopening", outlet="Wire B",
+    published="2023-03-02",
+)
+
+
+def quote(article, text):
+    start = article.text.index(text)
+    return Quote(article, start, start + len(text), text)
+
+
+def test_prose_groups_agreeing_reports_and_numbers_every_quote():
+    answer = Answer(
+        question="When will the bridge reopen?",
+        quotes=(quote(ARTICLE, "Officials said the bridge will reopen in May."),
+                quote(OTHER, "The bridge will reopen in May, the city said.")),
+        groups=((0, 1),),
+    )
+    assert prose(answer) == (
+        "2 reports (Wire A, Wire B) agree: “Officials said the bridge will reopen in May.” [1] [2]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("refusal", "expected"),
+    [("", NOT_COVERED), ("No report from Bloomberg is in the index.",
+                         f"{NOT_COVERED} No report from Bloomberg is in the index.")],
+)
+def test_a_refusal_says_why_when_it_knows(refusal, expected):
+    assert prose(Answer(question="q", answerable=False, refusal=refusal)) == expected
+
+
+def test_markdown_export_escapes_article_markup_and_keeps_offsets():
+    article = make_article("Click [here](http://x.test) **now** for #news.", title="T", outlet="O")
+    answer = Answer(question="What?", quotes=(quote(article, "Click [here](http://x.test) **now** for #news."),))
+    md = answer_markdown(answer)
+    assert "\\[here\\](http://x.test) \\*\\*now\\*\\*" in md
+    assert "characters 0-46" in md and md.startswith("**Q: What?**")
+
+
+def test_a_mismatched_group_is_refused_where_it_is_made():
+    with pytest.raises(ValueError, match="names a quote"):
+        Answer(question="q", quotes=(), groups=((0,),))
+
+
+def test_answer_dict_carries_the_short_answer_span():
+    q = quote(ARTICLE, "Officials said the bridge will reopen in May.")
+    short = Quote(ARTICLE, q.start + 41, q.start + 44, "May")
+    data = answer_to_dict(Answer(question="When?", quotes=(q,), short=short))
+    assert data["short"]["text"] == "May" and data["short"]["start"] == short.start
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("# Hurricane Ian makes landfall", "heading"),
+        ("What we know", "heading"),
+        ("A man walks through flood water in Fort Myers. (AP Photo/Wilfredo Lee)", "caption"),
+        ("Photo: Getty Images", "caption"),
+        ("Ian made landfall near Cayo Costa with 150 mph winds, the hurricane center said.", "body"),
+    ],
+)
+def test_lines_are_told_apart_as_headings_captions_or_body(line, expected):
+    assert zone(line) == expected
