@@ -40,12 +40,12 @@ test-fast: install-test
 	$(PY) -m pytest -q -m "not browser and not llm and not kills"
 
 lint: install-test
-	$(VENV)/bin/ruff check assistant tests app.py benchmarks
-	$(VENV)/bin/ruff format --check assistant tests app.py benchmarks
+	$(VENV)/bin/ruff check assistant tests app.py benchmarks training
+	$(VENV)/bin/ruff format --check assistant tests app.py benchmarks training
 
 format: install-test
-	$(VENV)/bin/ruff check --fix assistant tests app.py benchmarks
-	$(VENV)/bin/ruff format assistant tests app.py benchmarks
+	$(VENV)/bin/ruff check --fix assistant tests app.py benchmarks training
+	$(VENV)/bin/ruff format assistant tests app.py benchmarks training
 
 clean:
 	rm -rf $(VENV) index/gen-* index/.tmp-* index/manifest.json index/.lock

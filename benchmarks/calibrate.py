@@ -41,21 +41,35 @@ def collect(index: str, files: list[Path]) -> list[tuple[str, bool, float | None
 
 
 MAX_WRONGLY_ANSWERED = 0.05
+MIN_NEGATIVES = 20  # a corpus with fewer unanswerable questions on a route is judged pooled
 # Which signal each route's threshold reads ("--parts-signal mean" tries the parts' mean).
 SIGNAL = {"general": "confidence", "parts": "confidence"}
 
 
-def best_threshold(rows: list[tuple[bool, float | None]]) -> tuple[float, float, float, float]:
-    """Return (threshold, balanced accuracy, answerable answered, unanswerable answered)."""
-    values = sorted({c for _, c in rows if c is not None})
-    pos = [c for y, c in rows if y]
-    neg = [c for y, c in rows if not y]
+def best_threshold(
+    rows: list[tuple[str, bool, float | None]],
+) -> tuple[float, float, float, float]:
+    """Return (threshold, balanced accuracy, answerable answered, unanswerable answered).
+
+    The unanswerable limit holds in each corpus that has at least ``MIN_NEGATIVES`` of them on
+    this route, not just pooled: a threshold that one corpus's easy refusals carry is no fit.
+    """
+    values = sorted({c for _, _, c in rows if c is not None})
+    pos = [c for _, y, c in rows if y]
+    neg = [c for _, y, c in rows if not y]
+    corpora = {k for k, y, _ in rows if not y}
+    by_corpus = {k: [c for kk, y, c in rows if kk == k and not y] for k in corpora}
+    by_corpus = {k: v for k, v in by_corpus.items() if len(v) >= MIN_NEGATIVES}
+
+    def answered(values: list[float | None], t: float) -> float:
+        return sum(c is not None and c >= t for c in values) / max(len(values), 1)
+
     best = (0.0, -1.0, 0.0, 0.0)
     for t in [v + 1e-4 for v in values] + [0.0]:
-        tpr = sum(c is not None and c >= t for c in pos) / max(len(pos), 1)
-        fpr = sum(c is not None and c >= t for c in neg) / max(len(neg), 1)
+        tpr, fpr = answered(pos, t), answered(neg, t)
+        worst = max([answered(v, t) for v in by_corpus.values()] + [fpr])
         score = (tpr + 1 - fpr) / 2
-        if fpr <= MAX_WRONGLY_ANSWERED and (tpr, score) > (best[2], best[1]):
+        if worst <= MAX_WRONGLY_ANSWERED and (tpr, score) > (best[2], best[1]):
             best = (round(t, 4), score, tpr, fpr)
     return best
 
@@ -77,20 +91,26 @@ def main() -> None:
     parser.add_argument("--rtqa-index", required=True)
     parser.add_argument("--mhrag-index", required=True)
     parser.add_argument("--bench", default="../shared/bench")
+    parser.add_argument("--cache", help="JSON file keeping the recorded confidences")
     parser.add_argument("--parts-signal", default="confidence", choices=["confidence", "mean"])
     args = parser.parse_args()
     SIGNAL["parts"] = args.parts_signal
     bench = Path(args.bench)
     rows = []
-    for name, index in (("rtqa", args.rtqa_index), ("mhrag", args.mhrag_index)):
-        files = [
-            bench / name / "queries_dev.jsonl",
-            bench / name / "queries_unanswerable_dev.jsonl",
-        ]
-        rows += [(name, *row) for row in collect(index, files)]
+    if args.cache and Path(args.cache).exists():
+        rows = [tuple(r) for r in json.loads(Path(args.cache).read_text())]
+    else:
+        for name, index in (("rtqa", args.rtqa_index), ("mhrag", args.mhrag_index)):
+            files = [
+                bench / name / "queries_dev.jsonl",
+                bench / name / "queries_unanswerable_dev.jsonl",
+            ]
+            rows += [(name, *row) for row in collect(index, files)]
+        if args.cache:
+            Path(args.cache).write_text(json.dumps(rows))
     out = {}
     for route in ("general", "parts"):
-        chosen = [(y, c) for _, r, y, c in rows if r == route]
+        chosen = [(k, y, c) for k, r, y, c in rows if r == route]
         if not chosen:
             continue
         t, score, tpr, fpr = best_threshold(chosen)
@@ -101,7 +121,8 @@ def main() -> None:
             "unanswerable_answered": round(fpr, 3),
             "questions": len(chosen),
             "by_corpus": {
-                n: sum(1 for c, r, _, _ in rows if c == n and r == route) for n in ("rtqa", "mhrag")
+                n: rates([(y, c) for cc, r, y, c in rows if cc == n and r == route], t)
+                for n in ("rtqa", "mhrag")
             },
         }
     print(json.dumps(out, indent=2))

@@ -234,7 +234,7 @@ def _candidate(text, published, score, title="Yellowstone floods"):
 
     article = make_article(text, title=title, published=published)
     passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
-    return Candidate(passage, 0, len(article.text), score)
+    return Candidate(passage, 0, len(article.text), score, evidence=score)
 
 
 @pytest.mark.parametrize(

@@ -149,4 +149,6 @@ def test_a_filter_that_leaves_no_report_says_so(multi):
 
     answer = multi.ask("Who recalled sedans?", filters=Filters(outlets=("Nobody Daily",)))
     assert not answer.answerable
-    assert answer.text == "The reports don't say. No report matches the filters (outlet Nobody Daily)."
+    assert (
+        answer.text == "The reports don't say. No report matches the filters (outlet Nobody Daily)."
+    )

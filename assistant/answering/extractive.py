@@ -51,9 +51,9 @@ class Candidate:
     end: int
     score: float = 0.0
     dense: float = 0.0
-    context: str = (
-        ""  # read before the span when scoring it ("Igor Maksymenko said: "), never quoted
-    )
+    evidence: float = 0.0  # the hand-weighted score, read for abstention
+    # Read before the span when scoring it ("Igor Maksymenko said: "), never quoted.
+    context: str = ""
 
     def scored_text(self) -> str:
         """Return the text the scorer reads: the context, then the span."""
@@ -235,9 +235,10 @@ def score(
     cands = shortlist(question, cands)
     feats = features(question, query_vector, cands, embedder, rerank=scorer.uses_reranker)
     scores = scorer(feats)
+    evidence = HAND(feats)
     scored = [
-        replace(c, score=float(s), dense=float(d))
-        for c, s, d in zip(cands, scores, feats["dense"], strict=True)
+        replace(c, score=float(s), dense=float(d), evidence=float(e))
+        for c, s, d, e in zip(cands, scores, feats["dense"], evidence, strict=True)
     ]
     scored.sort(key=lambda c: c.score, reverse=True)
     return scored
@@ -301,20 +302,25 @@ def weigh_evidence(
             elif (as_of - article.published).days > stale_days:
                 fresh = 0.0
         per_article[article_id] = (coverage, in_frame, fresh)
-    weighed = []
-    for c in ranked:
-        coverage, in_frame, fresh = per_article[c.passage.article.id]
-        confidence = (
-            c.score * (1 - W_COVERAGE * (1 - coverage))
+
+    def weigh(value: float, article_id: str) -> float:
+        coverage, in_frame, fresh = per_article[article_id]
+        return (
+            value * (1 - W_COVERAGE * (1 - coverage))
             - W_TIMEFRAME * (1 - in_frame)
             - W_STALE * (1 - fresh)
         )
-        weighed.append((confidence, c))
+
+    # Quotes are ranked by the scorer; whether to answer at all reads the evidence score (the
+    # calibrated abstention signal; the same number when the scorer is the hand one).
+    weighed = [(weigh(c.score, c.passage.article.id), c) for c in ranked]
     weighed.sort(key=lambda pair: pair[0], reverse=True)
-    confidence, best = weighed[0]
+    strongest = max(ranked, key=lambda c: weigh(c.evidence, c.passage.article.id))
+    confidence = weigh(strongest.evidence, strongest.passage.article.id)
+    best = weighed[0][1]
     coverage, in_frame, fresh = per_article[best.passage.article.id]
     signals = {
-        "best": round(best.score, 4),
+        "best": round(best.evidence, 4),
         "coverage": round(coverage, 4),
         "in_timeframe": in_frame,
         "fresh": fresh,
