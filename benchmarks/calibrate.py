@@ -42,7 +42,8 @@ def collect(index: str, files: list[Path]) -> list[tuple[str, bool, float | None
 
 MAX_WRONGLY_ANSWERED = 0.05
 MIN_NEGATIVES = 20  # a corpus with fewer unanswerable questions on a route is judged pooled
-# Which signal each route's threshold reads ("--parts-signal mean" tries the parts' mean).
+# Which signal each route's threshold reads (the parts' route: their mean confidence;
+# "--parts-signal weakest" tries the weakest part instead).
 SIGNAL = {"general": "confidence", "parts": "confidence"}
 
 
@@ -92,7 +93,7 @@ def main() -> None:
     parser.add_argument("--mhrag-index", required=True)
     parser.add_argument("--bench", default="../shared/bench")
     parser.add_argument("--cache", help="JSON file keeping the recorded confidences")
-    parser.add_argument("--parts-signal", default="confidence", choices=["confidence", "mean"])
+    parser.add_argument("--parts-signal", default="confidence", choices=["confidence", "weakest"])
     args = parser.parse_args()
     SIGNAL["parts"] = args.parts_signal
     bench = Path(args.bench)

@@ -4,8 +4,10 @@ laid side by side in date order.
 A question naming several outlets ("Does the Polygon article suggest ..., while the BBC
 article ...?") is answered part by part (see ``retrieval.parts``): each part's best sentence,
 weighed as evidence like any extractive quote, from a report no other part used. The answer
-stands only when every part found evidence (the weakest part's confidence reaches the
-threshold); a named source that is not in the index refuses with its name.
+stands when the parts' mean confidence reaches the threshold (MHRAG dev, fitted: 97.5% of such
+answerable questions answered at 3% of unanswerable ones, against 88% when the weakest part
+had to reach it); a refusal names the weakest part's outlet, and a named source that is not
+in the index refuses with its name.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _NAME_QUESTION = re.compile(
     r"organi[sz]ation|team|player|individual|entity))\b",
     re.IGNORECASE,
 )
-PART_THRESHOLD = 0.24  # weakest part's confidence needed to answer; see benchmarks/calibrate.py
+PART_THRESHOLD = 0.24  # the parts' mean confidence needed to answer; see benchmarks/calibrate.py
 
 
 def unknown_source_refusal(
@@ -149,11 +151,11 @@ def answer_parts(
     )
     mean = sum(confidences) / max(len(confidences), 1)
     signals = (
-        ("confidence", round(weakest[0], 4)),
-        ("mean", round(mean, 4)),
+        ("confidence", round(mean, 4)),
+        ("weakest", round(weakest[0], 4)),
         ("parts", float(len(parts))),
     )
-    if weakest[0] < threshold:
+    if mean < threshold:
         return Answer(
             question=question,
             answerable=False,
