@@ -123,14 +123,7 @@ def main() -> None:
     model.train()
     for step in range(steps):
         rows = train[step * args.batch : (step + 1) * args.batch]
-        enc = tokenizer(
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            truncation=True,
-            max_length=MAX_TOKENS,
-            padding=True,
-            return_tensors="pt",
-        )
+        enc = encode(tokenizer, rows)
         logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
         loss = loss_fn(logits, torch.tensor([r[2] for r in rows]))
         loss.backward()
@@ -166,19 +159,24 @@ def main() -> None:
     print(json.dumps(card, indent=2))
 
 
+def encode(tokenizer, rows):
+    """Return the (question, sentence) pairs as padded tensors, cut to the training length."""
+    return tokenizer(
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        truncation=True,
+        max_length=MAX_TOKENS,
+        padding=True,
+        return_tensors="pt",
+    )
+
+
 def held_out_accuracy(model, tokenizer, rows, torch) -> float:
     right = 0
     with torch.no_grad():
         for i in range(0, len(rows), 64):
             batch = rows[i : i + 64]
-            enc = tokenizer(
-                [r[0] for r in batch],
-                [r[1] for r in batch],
-                truncation=True,
-                max_length=MAX_TOKENS,
-                padding=True,
-                return_tensors="pt",
-            )
+            enc = encode(tokenizer, batch)
             logits = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
             right += sum(
                 int((lg > 0) == (r[2] > 0.5)) for lg, r in zip(logits.tolist(), batch, strict=True)

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..embedding import Embedder
 from ..retrieval import timeframe
-from ..text.entities import bare, coverage, entities
+from ..text.entities import bare, entities
+from ..text.entities import coverage as coverage_of
 from ..text.quotes import CLOSERS
 from ..text.sentences import clause_spans, sentence_spans, trim_unbalanced_quotes
 from ..text.tokens import jaccard, normal, query_terms, word_set, words
@@ -255,16 +256,6 @@ def asks_for_statements(question: str) -> bool:
     return bool(_STATEMENTS.search(question))
 
 
-def question_entities(question: str) -> list[str]:
-    """Return the names and numbers a question mentions."""
-    return entities(question)
-
-
-def entity_coverage(question: str, text: str) -> float:
-    """Return the share of the question's names and numbers found in ``text`` (1.0 if none)."""
-    return coverage(entities(question), text)
-
-
 NO_EVIDENCE = {"best": 0.0, "coverage": 0.0, "in_timeframe": 0.0, "fresh": 0.0, "confidence": 0.0}
 
 
@@ -281,6 +272,7 @@ def weigh_evidence(
     whose sentence happens to read closer to the question.
     """
     frame = timeframe.resolve(question, as_of) if as_of else None
+    asked = entities(question)  # extracted once, not once per article
     # Names and numbers of the question in the passages an article contributed, not the whole
     # article: a long article mentions many things in passing.
     near: dict[str, dict[int, str]] = {}
@@ -291,7 +283,7 @@ def weigh_evidence(
     per_article: dict[str, tuple[float, float, float]] = {}
     for article_id, texts in near.items():
         article = articles[article_id]
-        coverage = entity_coverage(question, article.title + "\n" + " ".join(texts.values()))
+        coverage = coverage_of(asked, article.title + "\n" + " ".join(texts.values()))
         in_frame = 1.0
         if frame is not None and frame.explicit and article.published is not None:
             in_frame = 1.0 if frame.contains(article.published) else 0.0
@@ -411,9 +403,7 @@ def to_quote(c: Candidate) -> Quote:
     return Quote(article, c.start, c.end, text, round(c.score, 4), c.passage.rank, speaker)
 
 
-def to_answer(
-    question: str, groups: list[list[Candidate]]
-) -> tuple[list[Quote], list[tuple[int, ...]]]:
+def to_answer(groups: list[list[Candidate]]) -> tuple[list[Quote], list[tuple[int, ...]]]:
     """Return the quotes of the chosen claims, in order, and each claim's quote indices."""
     quotes: list[Quote] = []
     claims: list[tuple[int, ...]] = []
@@ -471,7 +461,7 @@ def answer(
         [with_continuation(question, c) for c in group]
         for group in select(ranked, max_quotes, floor)
     ]
-    quotes, claims = to_answer(question, groups)
+    quotes, claims = to_answer(groups)
     return Answer(
         question=question,
         quotes=tuple(quotes),

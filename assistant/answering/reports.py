@@ -37,7 +37,6 @@ _NAME_QUESTION = re.compile(
     r"organi[sz]ation|team|player|individual|entity))\b",
     re.IGNORECASE,
 )
-PART_THRESHOLD = 0.24  # the parts' mean confidence needed to answer; see benchmarks/calibrate.py
 
 
 def unknown_source_refusal(
@@ -129,7 +128,7 @@ def answer_parts(
     general: Answer,
     embedder: Embedder,
     *,
-    threshold: float = PART_THRESHOLD,
+    threshold: float,  # settings.part_threshold: the parts' mean confidence needed
     as_of: dt.date | None = None,
     stale_days: int | None = None,
     scorer: Scorer = HAND,
