@@ -155,18 +155,30 @@ def load_scorer(kind: str = "fitted") -> Scorer:
     )
 
 
-def shortlist(question: str, cands: list[Candidate]) -> list[Candidate]:
-    """Return the ``EMBED_LIMIT`` candidates with the best cheap score (term overlap and
-    passage rank), in their order: embedding is most of an answer's time."""
-    if len(cands) <= EMBED_LIMIT:
+def shortlist(
+    question: str, cands: list[Candidate], limit: int = EMBED_LIMIT, per_passage: int = 0
+) -> list[Candidate]:
+    """Return the ``limit`` candidates with the best cheap score (term overlap and passage
+    rank), in their order: embedding is most of an answer's time. With ``per_passage``, at
+    most that many from each passage, so every passage keeps its best sentences."""
+    if len(cands) <= limit and not per_passage:
         return cands
     weights = _term_weights(question)
     cheap = [
         W_TERMS * _term_overlap(weights, c.scored_text()) + W_PASSAGE / c.passage.rank
         for c in cands
     ]
-    keep = sorted(range(len(cands)), key=lambda i: cheap[i], reverse=True)[:EMBED_LIMIT]
-    return [cands[i] for i in sorted(keep)]
+    order = sorted(range(len(cands)), key=lambda i: cheap[i], reverse=True)
+    if per_passage:
+        taken: dict[tuple[str, int], int] = {}
+        kept = []
+        for i in order:
+            key = (cands[i].passage.article.id, cands[i].passage.start)
+            if taken.get(key, 0) < per_passage:
+                taken[key] = taken.get(key, 0) + 1
+                kept.append(i)
+        order = kept
+    return [cands[i] for i in sorted(order[:limit])]
 
 
 def features(
@@ -229,11 +241,14 @@ def score(
     cands: list[Candidate],
     embedder: Embedder,
     scorer: Scorer = HAND,
+    *,
+    limit: int = EMBED_LIMIT,
+    per_passage: int = 0,
 ) -> list[Candidate]:
-    """Return the shortlisted candidates with scores, best first."""
+    """Return the shortlisted candidates (see ``shortlist``) with scores, best first."""
     if not cands:
         return []
-    cands = shortlist(question, cands)
+    cands = shortlist(question, cands, limit, per_passage)
     feats = features(question, query_vector, cands, embedder, rerank=scorer.uses_reranker)
     scores = scorer(feats)
     evidence = HAND(feats)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 _REPORTING = re.compile(
     r"\b(articles?|reports?|reported|reporting|according|published|publication|coverage|covered|"
-    r"stor(?:y|ies)|piece|review|column|outlets?|writes|wrote|says|said|suggests?|claims?)\b",
+    r"stor(?:y|ies)|piece|review|column|outlets?|writes|wrote|says|said|suggests?|claims?|"
+    r"discuss(?:es|ed|ing)?|mention(?:s|ed|ing)?|featur(?:e|es|ed|ing)|highlight(?:s|ed|ing)?|"
+    r"describ(?:e|es|ed|ing)|recommend(?:s|ed|ing)?|cover(?:s|ing)?|news|headlines?)\b",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s+[-|–]\s+")

@@ -9,6 +9,7 @@ competing with the others for one top-k.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,6 +26,15 @@ MIN_PART_TERMS = 4  # a part with fewer content words is searched with the whole
 # Vectors and keywords, not headlines: a question's part is a claim, not a story's headline.
 # MHRAG dev, gold articles among the parts' passages: 0.752 (0.707 with headlines).
 PART_METHODS = ("dense", "bm25")
+# A part often packs several claims, each from its own report ("the article featuring Jones
+# ..., and the one on Romero's tackle ..."): each clause is searched too, for a few passages.
+CLAUSE_K = 2  # passages kept per clause
+MIN_CLAUSE_TERMS = 3  # a shorter clause joins its neighbour
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;](?!\s*\d)\s*(?:and\s+|but\s+|while\s+|whereas\s+)?|\s+(?:and|but|while|whereas|as well as|"
+    r"compared (?:to|with)|in contrast to|before|after)\s+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,24 @@ def part_queries(question: str, mentions: list[Mention]) -> list[str]:
     return out
 
 
+def clauses(text: str) -> list[str]:
+    """Return a part's clauses (split at commas and joining words, each with at least
+    MIN_CLAUSE_TERMS content words); [] when it holds just one."""
+    merged: list[str] = []
+    for piece in _CLAUSE_BREAK.split(text):
+        piece = piece.strip(" ?.")
+        if not piece:
+            continue
+        if merged and len(query_terms(merged[-1])) < MIN_CLAUSE_TERMS:
+            merged[-1] += " " + piece
+        else:
+            merged.append(piece)
+    if len(merged) > 1 and len(query_terms(merged[-1])) < MIN_CLAUSE_TERMS:
+        last = merged.pop()
+        merged[-1] += " " + last
+    return merged if len(merged) > 1 else []
+
+
 def search_parts(
     snapshot: Snapshot,
     embedder: Embedder,
@@ -71,17 +99,34 @@ def search_parts(
             wanted = tuple(o for o in wanted if o.lower() in chosen)
             if not wanted:
                 continue
+        scope = replace(filters, outlets=wanted)
         result = search(
             snapshot,
             embedder,
             query,
             k=PART_K,
-            filters=replace(filters, outlets=wanted),
+            filters=scope,
             max_per_article=1,
             as_of=as_of,
             methods=PART_METHODS,
         )
-        parts.append(Part(mention, query, tuple(result.passages), result.query_vector))
+        passages = list(result.passages)
+        seen = {(p.article.id, p.start) for p in passages}
+        for clause in clauses(query) if CLAUSE_K else ():
+            for p in search(
+                snapshot,
+                embedder,
+                clause,
+                k=CLAUSE_K,
+                filters=scope,
+                max_per_article=1,
+                as_of=as_of,
+                methods=PART_METHODS,
+            ).passages:
+                if (p.article.id, p.start) not in seen:
+                    seen.add((p.article.id, p.start))
+                    passages.append(p)
+        parts.append(Part(mention, query, tuple(passages), result.query_vector))
     return parts
 
 
