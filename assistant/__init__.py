@@ -34,6 +34,7 @@ from .types import (
     Quote,
     RejectedQuote,
     TextDelta,
+    Verdict,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Settings",
     "TextDelta",
     "UpdateReport",
+    "Verdict",
     "index_exists",
     "load_paths",
     "make_article",

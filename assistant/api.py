@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .answering import followup, llm, timeline
+from .answering import followup, llm, reports, timeline
 from .answering.answerers import LLM, Answerer, Evidence, Extractive, Timeline, WithFallback
 from .answering.conflicts import with_conflicts
 from .config import Settings
@@ -309,6 +309,8 @@ class Assistant:
         answer = with_conflicts(answer)
         if mode == "llm" and len({q.article.id for q in answer.quotes}) > 1:
             answer = self._compare_claims(standalone, answer)
+        if mode == "llm" and answer.quotes and reports.asks_yes_no(standalone):
+            answer = self._verdict(standalone, answer)
         answer = replace(
             answer,
             question=question,
@@ -362,6 +364,15 @@ class Assistant:
             )
             return replace(answer, notice=notice)
         return replace(answer, conflicts=answer.conflicts + tuple(found), compare_output=raw)
+
+    def _verdict(self, question: str, answer: Answer) -> Answer:
+        """Add the LLM's yes/no verdict, resting on the answer's verified quotes."""
+        try:
+            verdict, raw = llm.yes_no_verdict(question, answer.quotes, self.settings, self._llm)
+        except LLMError as exc:
+            notice = " ".join(filter(None, [answer.notice, f"{exc}; no yes/no verdict was given."]))
+            return replace(answer, notice=notice)
+        return replace(answer, verdict=verdict, verdict_output=raw)
 
     def _standalone(self, question: str, history: Sequence[dict[str, str]], mode: str) -> str:
         """Rewrite a follow-up into a standalone question (LLM when in LLM mode, else rules)."""

@@ -15,6 +15,7 @@ EXPECTED = {
     "answer": {"passages", "question", "not_covered"},
     "rewrite": {"history", "question"},
     "compare": {"quotes", "question"},
+    "verdict": {"quotes", "question"},
 }
 
 

@@ -181,6 +181,20 @@ class Conflict:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """A model's yes/no answer to a comparison or time question, read from verified quotes.
+
+    ``value`` is "yes", "no" or "unclear"; ``quotes`` are the verified quotes it rests on
+    (indices into Answer.quotes, at least one); ``reason`` is the model's one sentence, shown
+    as the model's words, never as a quote.
+    """
+
+    value: str
+    quotes: tuple[int, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One event on a timeline: its date, how it was dated, and the quotes about it."""
 
@@ -213,6 +227,8 @@ class Answer:
     notice: str = ""  # e.g. "The LLM timed out; this is the extractive answer."
     mode: str = "extractive"  # "extractive", "llm" or "timeline"
     conflicts: tuple[Conflict, ...] = ()  # figures that differ (or agree) across reports
+    verdict: Verdict | None = None  # LLM mode: the yes/no a comparison or time question asks for
+    verdict_output: str = ""  # the LLM's raw reply when asked for the verdict
     timeline: tuple[TimelineEntry, ...] = ()  # dated events, in order (timeline answers)
     signals: tuple[tuple[str, float], ...] = ()  # evidence strength behind answerable, by signal
     timings: tuple[tuple[str, float], ...] = field(default=())  # (stage, seconds)

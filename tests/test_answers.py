@@ -292,3 +292,70 @@ def test_a_fresh_report_answers_over_an_old_one_that_reads_closer(tmp_path, embe
     assert answer.quotes[0].article.outlet == "New Wire"
     for q in answer.quotes:
         assert q.article.text[q.start : q.end] == q.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "quotes"),
+    [
+        ("VERDICT: YES [1] [2]: the pickup report came first.", "yes", (0, 1)),
+        ("verdict: no [2]: the recall came later", "no", (1,)),
+        ("Sure!\nVERDICT: UNCLEAR [1]: the dates are missing", "unclear", (0,)),
+        ("VERDICT: YES [3]: quote three says so", None, None),  # no quote 3: dropped
+        ("VERDICT: YES: no quote cited", None, None),
+        ("Yes, it was published before.", None, None),  # not in the format
+    ],
+)
+def test_a_verdict_is_kept_only_when_it_rests_on_existing_quotes(
+    seed_assistant, raw, value, quotes
+):
+    from assistant.answering.llm import parse_verdict
+
+    found = seed_assistant.ask("How long does it take for the shell to reach its target?").quotes
+    two = (found * 2)[:2]
+    verdict = parse_verdict(raw, two)
+    if value is None:
+        assert verdict is None
+    else:
+        assert (verdict.value, verdict.quotes) == (value, quotes)
+
+
+def test_a_yes_no_question_in_llm_mode_gets_the_models_verdict_on_verified_quotes(
+    seed_index, embedder
+):
+    question = "Does it take around 40 seconds for the shell to reach its target?"
+    plain = Assistant.open(seed_index, embedder=embedder)
+    key = next(f"P{i}" for i, p in enumerate(plain.search(question), start=1) if SHELL in p.text)
+    a = llm_assistant(
+        seed_index,
+        embedder,
+        scripted(f'[{key}] "{SHELL}"', "VERDICT: YES [1]: the report gives 40 seconds."),
+    )
+    answer = a.ask(question)
+    assert answer.mode == "llm" and [q.text for q in answer.quotes] == [SHELL]
+    assert answer.verdict is not None and answer.verdict.value == "yes"
+    assert answer.text.splitlines()[0] == (
+        "The model's verdict: Yes [1]. the report gives 40 seconds."
+    )
+    data = answer_to_dict(answer)
+    assert data["verdict"] == {
+        "value": "yes",
+        "quotes": [0],
+        "reason": "the report gives 40 seconds.",
+    }
+
+
+def test_a_verdict_the_backend_cannot_give_leaves_the_quotes_and_says_so(seed_index, embedder):
+    class AnswersThenFails:
+        def __init__(self):
+            self.inner = scripted(f'[P1] "{SHELL}"')
+
+        def stream(self, messages):
+            return self.inner.stream(messages)
+
+        def invoke(self, messages):
+            raise TimeoutError("read timed out")
+
+    a = llm_assistant(seed_index, embedder, AnswersThenFails())
+    answer = a.ask("Does it take around 40 seconds for the shell to reach its target?")
+    assert answer.quotes and answer.verdict is None
+    assert "no yes/no verdict was given" in answer.notice

@@ -192,3 +192,43 @@ def test_real_llm_compares_claims_and_shows_only_verified_sides(llm_server, tmp_
             }
         )
     )
+
+
+def test_real_llm_gives_a_verdict_resting_on_verified_quotes_of_the_named_reports(
+    llm_server, tmp_path, embedder
+):
+    from assistant.ingest import make_article
+
+    index = tmp_path / "index"
+    Assistant.build([], index_dir=index, embedder=embedder).add_articles(
+        [
+            make_article(
+                "Ridgeway Motors said its electric pickup will go on sale in March.",
+                title="Ridgeway pickup",
+                outlet="TechCrunch",
+                published="2023-10-02",
+            ),
+            make_article(
+                "Ridgeway Motors recalled 12,000 sedans over a faulty brake sensor.",
+                title="Ridgeway recall",
+                outlet="The Verge",
+                published="2023-11-14",
+            ),
+        ]
+    )
+    a = llm_assistant(index, embedder, llm_server)
+    answer = a.ask(
+        "Was the TechCrunch report on Ridgeway's electric pickup published before The Verge "
+        "report on the Ridgeway sedan recall?"
+    )
+    assert {q.article.outlet for q in answer.quotes} == {"TechCrunch", "The Verge"}
+    for q in answer.quotes:
+        assert q.article.text[q.start : q.end] == q.text
+    # The tiny model may or may not follow the format; whatever it says is kept raw, and a
+    # verdict is shown only when it rests on quotes that exist.
+    assert answer.verdict_output or "no yes/no verdict" in answer.notice
+    if answer.verdict is not None:
+        assert answer.verdict.value in {"yes", "no", "unclear"}
+        assert all(0 <= i < len(answer.quotes) for i in answer.verdict.quotes)
+        assert answer.text.startswith("The model's verdict: ")
+    print(json.dumps({"verdict": str(answer.verdict), "raw": answer.verdict_output[:300]}))

@@ -152,3 +152,120 @@ def test_a_filter_that_leaves_no_report_says_so(multi):
     assert (
         answer.text == "The reports don't say. No report matches the filters (outlet Nobody Daily)."
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was discussed on TechCrunch about the pickup?",
+        "Which carmaker was highlighted by TechCrunch?",
+        "Which company, featured on TechCrunch, sells trucks?",
+        "Does 'TechCrunch' describe the pickup as cheap?",
+    ],
+)
+def test_reporting_verbs_beyond_article_and_report_name_an_outlet(question):
+    assert [m.outlets for m in find(question, ["TechCrunch"])] == [("TechCrunch",)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the article featuring Jones on October 14, 2023, and the article on Romero's "
+            "tackle published on November 6, 2023",
+            [
+                "the article featuring Jones on October 14, 2023",
+                "the article on Romero's tackle published on November 6, 2023",
+            ],
+        ),
+        (  # a clause with too few content words joins its neighbour
+            "despite its debts, is recognized for creating a chatbot used by millions",
+            ["despite its debts is recognized for creating a chatbot used by millions"],
+        ),
+        ("which company sells a $1,000 electric pickup truck", []),  # one clause: nothing to add
+    ],
+)
+def test_a_part_splits_into_clauses_at_commas_and_joining_words_not_in_dates(text, expected):
+    from assistant.retrieval.parts import clauses
+
+    assert clauses(text) == ([] if len(expected) < 2 else expected)
+
+
+ONE_OUTLET = [
+    make_article(
+        "Jordan Ellis ran for two touchdowns as the Harbor Hawks beat the Ridge Rams 24-10 on "
+        "Saturday. The Hawks have won five straight games.",
+        title="Hawks beat Rams",
+        outlet="Sporting News",
+        published="2023-10-14",
+    ),
+    make_article(
+        "Marco Vidal was sent off for a reckless tackle in the 30th minute, and Eastport lost "
+        "2-0 to Westfield. Vidal will miss the next three matches.",
+        title="Vidal sent off as Eastport lose",
+        outlet="Sporting News",
+        published="2023-11-06",
+    ),
+    make_article(
+        "The city marathon drew 30,000 runners on Sunday, organisers said.",
+        title="Marathon draws record field",
+        outlet="Sporting News",
+        published="2023-10-01",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def one_outlet(tmp_path_factory, embedder) -> Assistant:
+    index = tmp_path_factory.mktemp("one-outlet") / "index"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(ONE_OUTLET)
+    return a
+
+
+def test_one_outlet_named_once_for_two_reports_quotes_both(one_outlet):
+    answer = one_outlet.ask(
+        "Has Sporting News reported consistently on the article featuring Jordan Ellis running "
+        "for two touchdowns against the Ridge Rams, and the article on Marco Vidal's reckless "
+        "tackle against Westfield?"
+    )
+    assert answer.answerable, answer.text
+    titles = [q.article.title for q in answer.quotes]
+    assert {"Hawks beat Rams", "Vidal sent off as Eastport lose"} <= set(titles)
+    assert "Marathon draws record field" not in titles
+
+
+@pytest.mark.parametrize(
+    ("longer", "name", "extends"),
+    [
+        ("taylor swift", "swift", True),
+        ("alameda research", "alameda", True),
+        ("sam bankman-fried", "bankman-fried", True),
+        ("atlanta fed president", "fed", False),  # the name in the middle: another name
+        ("shares of ridgeway motors", "ridgeway motors", False),  # a sentence's opening
+        ("the new york times company", "times", False),  # too many words added
+    ],
+)
+def test_a_name_is_extended_only_by_name_words_before_or_after_it(longer, name, extends):
+    from assistant.answering.reports import extends_name
+
+    assert extends_name(longer, name) is extends
+
+
+def test_the_agreed_name_comes_in_full_from_its_first_mention():
+    from assistant.answering.reports import full_name
+    from assistant.types import Quote
+
+    article = make_article(
+        "Dana Ortiz, the chief executive, announced the plan on Monday.\n\n"
+        "Investors cheered. Ortiz said more factories would follow.",
+        title="Plan announced",
+        outlet="Fortune",
+        published="2023-10-20",
+    )
+    at = article.text.index("Ortiz said")
+    quoted = Quote(article, at, len(article.text), article.text[at:])
+    first = full_name("Ortiz", [quoted])
+    assert first is not None
+    assert first.text == "Dana Ortiz, the chief executive, announced the plan on Monday."
+    assert article.text[first.start : first.end] == first.text

@@ -20,7 +20,7 @@ import numpy as np
 from ..config import Settings
 from ..embedding import Embedder
 from ..errors import LLMError
-from ..retrieval.parts import Part
+from ..retrieval.parts import Part, interleave
 from ..types import Answer, Filters, Passage, TextDelta
 from . import extractive, llm, reports
 from .timeline import TIMELINE_FLOOR, TIMELINE_QUOTES, as_timeline
@@ -125,9 +125,10 @@ class LLM:
         self.model = model
 
     def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:
-        yield from llm.stream_answer(
-            evidence.question, evidence.passages, self.settings, self.model
-        )
+        passages = list(evidence.passages)
+        if evidence.parts:  # each named outlet's best passages first, so the model sees them
+            passages = interleave(passages, list(evidence.parts), len(passages))
+        yield from llm.stream_answer(evidence.question, passages, self.settings, self.model)
 
 
 @dataclass

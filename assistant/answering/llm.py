@@ -15,7 +15,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ConfigError, LLMError
 from ..prompts import load_prompt
-from ..types import Answer, Conflict, Passage, Quote, RejectedQuote, TextDelta
+from ..types import Answer, Conflict, Passage, Quote, RejectedQuote, TextDelta, Verdict
 from . import NOT_COVERED
 from .verify import locate
 
@@ -216,11 +216,7 @@ def compare_claims(
     Raises LLMError when the backend fails.
     """
     template = load_prompt("compare", settings.prompts_dir)
-    listing = "\n".join(
-        f"[{n}] {q.article.outlet_label}, {q.article.date_label}: “{q.text}”"
-        for n, q in enumerate(quotes, start=1)
-    )
-    prompt = template.substitute(quotes=listing, question=question)
+    prompt = template.substitute(quotes=numbered_quotes(quotes), question=question)
     model = model or chat_model(settings)
     try:
         reply = model.invoke([("human", prompt)])
@@ -230,6 +226,57 @@ def compare_claims(
         ) from exc
     raw = reply.content if isinstance(reply.content, str) else ""
     return parse_findings(raw, quotes), raw
+
+
+_VERDICT = re.compile(
+    r"VERDICT\W*(YES|NO|UNCLEAR)\b\W*((?:\[?\d+\]?[\s,&and]*)*)\s*[:\-–]?\s*(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def parse_verdict(raw: str, quotes: Sequence[Quote]) -> Verdict | None:
+    """Return the model's verdict when it names at least one existing quote; else None.
+
+    A verdict citing a quote number that doesn't exist is dropped: what it rests on must be a
+    verified quote the reader can open.
+    """
+    m = _VERDICT.search(raw)
+    if not m:
+        return None
+    numbers = [int(n) for n in re.findall(r"\d+", m.group(2))]
+    if not numbers or any(n < 1 or n > len(quotes) for n in numbers):
+        return None
+    reason = " ".join(m.group(3).split())[:SUMMARY_CHARS]
+    return Verdict(m.group(1).lower(), tuple(dict.fromkeys(n - 1 for n in numbers)), reason)
+
+
+def numbered_quotes(quotes: Sequence[Quote]) -> str:
+    """Return the quotes as the prompts list them: number, outlet, date, text."""
+    return "\n".join(
+        f"[{n}] {q.article.outlet_label}, {q.article.date_label}: “{q.text}”"
+        for n, q in enumerate(quotes, start=1)
+    )
+
+
+def yes_no_verdict(
+    question: str, quotes: Sequence[Quote], settings: Settings, model: Any | None = None
+) -> tuple[Verdict | None, str]:
+    """Ask the model for the yes/no a question asks, from the verified quotes only; return
+    the verdict (None when the reply names no existing quote) and the raw reply.
+
+    Raises LLMError when the backend fails.
+    """
+    template = load_prompt("verdict", settings.prompts_dir)
+    prompt = template.substitute(quotes=numbered_quotes(quotes), question=question)
+    model = model or chat_model(settings)
+    try:
+        reply = model.invoke([("human", prompt)])
+    except Exception as exc:  # any backend failure: no verdict
+        raise LLMError(
+            f"the LLM backend failed: {type(exc).__name__}: {_redact(str(exc), settings)}"
+        ) from exc
+    raw = reply.content if isinstance(reply.content, str) else ""
+    return parse_verdict(raw, quotes), raw
 
 
 def _redact(message: str, settings: Settings) -> str:

@@ -51,6 +51,18 @@ _NAME_QUESTION = re.compile(
 )
 
 
+_YES_NO = re.compile(
+    r"^\s*(?:does|did|do|is|was|were|are|has|have|had|can|could|would|will|should)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Return True for a question a verdict answers ("Does the X article agree ...?", "Was
+    the report by X published before ...?")."""
+    return bool(_YES_NO.match(question))
+
+
 def unknown_source_refusal(
     question: str, names: Sequence[str], passages: Sequence[Passage]
 ) -> Answer:
@@ -113,7 +125,7 @@ def agreed_name(question: str, ranked_parts: Sequence[list[Candidate]]) -> str:
         return ""
     merged: dict[str, tuple[set[int], float, str]] = {}
     for key in seen:
-        family = [(p, w, f) for k, (p, w, f) in seen.items() if _extends(k, key)]
+        family = [(p, w, f) for k, (p, w, f) in seen.items() if extends_name(k, key)]
         longest = max(family, key=lambda item: (len(item[0]), len(item[2])))[2]
         merged[key] = (
             set().union(*(p for p, _, _ in family)),
@@ -125,7 +137,7 @@ def agreed_name(question: str, ranked_parts: Sequence[list[Candidate]]) -> str:
     return form if len(parts) >= min(2, len(ranked_parts)) else ""
 
 
-def _extends(longer: str, name: str) -> bool:
+def extends_name(longer: str, name: str) -> bool:
     """Return True when the bare name ``longer`` is ``name`` with words before or after it
     ("taylor swift" extends "swift"; "atlanta fed president" does not extend "fed")."""
     a, b = longer.split(), name.split()
@@ -144,7 +156,7 @@ def _extends(longer: str, name: str) -> bool:
 def _longest_name_in(text: str, name: str) -> str:
     """Return the longest form of ``name`` written in ``text``."""
     key = bare(name)
-    forms = [f for f in entities(text) if _extends(bare(f), key)]
+    forms = [f for f in entities(text) if extends_name(bare(f), key)]
     return max(forms, key=len) if forms else name
 
 
@@ -157,7 +169,7 @@ def full_name(name: str, quotes: Sequence[Quote]) -> Quote | None:
     for article in {q.article.id: q.article for q in quotes}.values():
         for form in entities(article.text):
             extended = bare(form)
-            if extended == key or not _extends(extended, key):
+            if extended == key or not extends_name(extended, key):
                 continue
             at = article.text.find(form)
             if line_zone(article.text, at) != "body":

@@ -63,6 +63,14 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         "rejected": [{"text": r.text, "key": r.key, "reason": r.reason} for r in answer.rejected],
         "raw_output": answer.raw_output,
         "compare_output": answer.compare_output,
+        "verdict": {
+            "value": answer.verdict.value,
+            "quotes": list(answer.verdict.quotes),
+            "reason": answer.verdict.reason,
+        }
+        if answer.verdict
+        else None,
+        "verdict_output": answer.verdict_output,
         "passages": [passage_to_dict(p) for p in answer.passages],
         "conflicts": [
             {

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 
 from ..types import Answer, Article, Passage, Quote
-from .text import citation
+from .text import VERDICT_WORDS, citation
 
 # Characters that Markdown would act on, as HTML entities: the chat renders Markdown, and an
 # article's "[click](http://…)" or "**URGENT**" must show as the article's text, not as a link.
@@ -62,6 +62,16 @@ def answer_html(answer: Answer) -> str:
             )
             parts.append(f"<p>Closest passages (they don't answer it):</p><ul>{items}</ul>")
         return "\n".join(parts)
+    if answer.verdict is not None:
+        v = answer.verdict
+        cites = " ".join(
+            f'<a class="cite" href="{cite_href(answer.quotes[i].article.id, answer.quotes[i].start, answer.quotes[i].end)}">[{i + 1}]</a>'
+            for i in v.quotes
+        )
+        parts.append(
+            f'<p class="lead"><span class="lead-label">The model\'s verdict:</span> '
+            f"<b>{esc(VERDICT_WORDS.get(v.value, v.value))}</b> {cites} {esc(v.reason)}</p>"
+        )
     if answer.short is not None:
         short = answer.short
         link = cite_href(short.article.id, short.start, short.end)

@@ -71,11 +71,25 @@ def rejected_note(answer: Answer) -> str:
     )
 
 
+VERDICT_WORDS = {"yes": "Yes", "no": "No", "unclear": "Not settled by the quotes"}
+
+
+def verdict_line(answer: Answer) -> str:
+    """Return "The model's verdict: Yes [1] [2]. <its reason>" ("" without a verdict)."""
+    v = answer.verdict
+    if v is None:
+        return ""
+    reason = f" {v.reason}" if v.reason else ""
+    return f"The model's verdict: {VERDICT_WORDS.get(v.value, v.value)} {marks(v.quotes)}.{reason}"
+
+
 def prose(answer: Answer) -> str:
     """Return the answer as plain prose, one line per claim, citing quotes as [n]."""
     if not answer.answerable or not answer.quotes:
         return " ".join(filter(None, [NOT_COVERED, answer.refusal]))
-    lines = [answer.lead] if answer.lead else []
+    lines = [verdict_line(answer)] if answer.verdict else []
+    if answer.lead:
+        lines.append(answer.lead)
     if answer.short is not None:
         where = [i for i, q in enumerate(answer.quotes) if _holds(q, answer.short)]
         lines.append(f"Named in the reports: “{answer.short.text}” {marks(where)}".rstrip())
