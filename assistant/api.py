@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from .answering.conflicts import with_conflicts
 from .config import Settings
 from .embedding import Embedder, load_embedder, model_label
 from .errors import IndexMismatchError, LLMError
-from .indexing import Progress, UpdateReport, apply
+from .indexing import Progress, UpdateReport, apply, index_versions
 from .ingest import make_article
 from .render import prose
 from .retrieval import METHODS, outlets
@@ -52,6 +53,7 @@ class Assistant:
         )
         self._lock = threading.RLock()
         self.last_report: UpdateReport | None = None
+        self.version_notes: list[str] = []  # how the open index's versions differ from ours
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -162,6 +164,13 @@ class Assistant:
                     f"ASSISTANT_EMBEDDING_BACKEND to match, or rebuild it with "
                     f"`assistant index build PATH... --index {self.index_dir}`"
                 )
+            self.version_notes = version_differences(
+                snapshot.manifest.get("versions", {}),
+                index_versions(self._embedder),
+                self.index_dir,
+            )
+            for note in self.version_notes:
+                warnings.warn(note, IndexVersionWarning, stacklevel=3)
             old, self._snapshot = self._snapshot, snapshot
             del old  # readers holding the old snapshot keep it until they finish
             return snapshot
@@ -186,8 +195,13 @@ class Assistant:
             return self._snapshot
 
     def info(self) -> dict[str, object]:
-        """Return the manifest: model, counts, chunking, last update."""
-        return dict(read_manifest(self.index_dir))
+        """Return the manifest (model, counts, chunking, versions, last update), plus
+        ``version_notes``: what differs between the index's versions and this installation's."""
+        out = dict(read_manifest(self.index_dir))
+        out["version_notes"] = version_differences(
+            out.get("versions", {}), index_versions(self.embedder), self.index_dir
+        )
+        return out
 
     def library(self) -> list[ArticleInfo]:
         """Return every article's metadata (no text), newest first, undated last."""
@@ -400,6 +414,26 @@ class Assistant:
         from .integrations.langchain import ReportRetriever
 
         return ReportRetriever(assistant=self, k=k, filters=filters, as_of=as_of)
+
+
+class IndexVersionWarning(UserWarning):
+    """The index was built with other versions of what defines its terms or vectors."""
+
+
+def version_differences(
+    recorded: dict[str, str], current: dict[str, str], index_dir: Path
+) -> list[str]:
+    """Return one sentence per version the index records that this installation differs in,
+    each with the fix (indexes from before versions were recorded: none)."""
+    notes = []
+    for key in sorted(set(recorded) & set(current)):
+        if recorded[key] != current[key]:
+            notes.append(
+                f"index at {index_dir} was built with {key} {recorded[key]}, this installation "
+                f"has {current[key]}: results may differ slightly; rebuild it with "
+                f"`assistant index build PATH... --index {index_dir}` to match"
+            )
+    return notes
 
 
 def _with_index(settings: Settings | None, index_dir: PathLike | None) -> Settings:

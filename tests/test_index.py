@@ -318,3 +318,58 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(
     assert a.search("divers inspected the Kerch bridge", k=1)[0].article.title == "Kerch divers"
     a.remove([articles[0].id])
     assert a.snapshot.vectors.ntotal == 48 and a.snapshot._titles.ntotal == 48
+
+
+def test_the_manifest_records_what_defines_terms_and_vectors(seed_index):
+    versions = json.loads((seed_index / "manifest.json").read_text())["versions"]
+    assert versions["terms"].startswith("tokens-") and "pystemmer" in versions["terms"]
+    assert {"onnxruntime", "export", "weights"} <= set(versions)
+
+
+def _with_versions(seed_index, tmp_path, **changed):
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["versions"] = {**manifest["versions"], **changed}
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+def test_an_index_from_another_runtime_opens_and_says_so_with_the_fix(
+    seed_index, tmp_path, embedder
+):
+    from assistant.api import IndexVersionWarning
+
+    copy = _with_versions(seed_index, tmp_path, onnxruntime="0.0.1")
+    with pytest.warns(IndexVersionWarning, match="onnxruntime 0.0.1"):
+        a = Assistant.open(copy, embedder=embedder)
+        assert a.search("Bakhmut")
+    notes = a.info()["version_notes"]
+    assert len(notes) == 1 and "assistant index build" in notes[0]
+
+
+def test_an_update_with_other_term_spelling_is_refused_with_the_fix(
+    seed_index, tmp_path, embedder, reports_copy
+):
+    from assistant.api import IndexVersionWarning
+
+    copy = _with_versions(seed_index, tmp_path, terms="tokens-1/porter-pystemmer-0.1")
+    with (
+        pytest.warns(IndexVersionWarning, match="terms tokens-1"),
+        pytest.raises(IndexMismatchError, match="keyword terms.*assistant index build"),
+    ):
+        Assistant.open(copy, embedder=embedder).update([reports_copy])
+
+
+def test_new_weights_at_the_same_path_get_a_new_export_digest(tmp_path):
+    from assistant.embedding.onnx import weights_digest
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"old weights")
+    cache = tmp_path / "cache"
+    first = weights_digest(model, cache)
+    assert weights_digest(model, cache) == first  # remembered
+    (model / "model.safetensors").write_bytes(b"new weights!")
+    assert weights_digest(model, cache) != first

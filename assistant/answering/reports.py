@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from ..embedding import Embedder
-from ..retrieval.parts import Part
+from ..retrieval.parts import Part, asks_for_a_name
 from ..text.entities import bare, entities
 from ..text.sentences import sentence_spans
 from ..text.tokens import STOPWORDS, query_terms, terms
@@ -44,11 +44,6 @@ COVER_RATIO = 0.5  # a further report's score, at least this share of the part's
 PART_EMBED_LIMIT = 16  # a part's sentences embedded: embedding is most of an answer's time
 PART_PER_PASSAGE = 2  # ... at most this many from each of its passages
 FULL_EXTRA_WORDS = 2  # a name's full form ("Sam Bankman-Fried" for "Bankman-Fried") adds at most
-_NAME_QUESTION = re.compile(
-    r"^\s*(?:which|who|whose|what(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:name|company|person|"
-    r"organi[sz]ation|team|player|individual|entity))\b",
-    re.IGNORECASE,
-)
 
 
 _YES_NO = re.compile(
@@ -98,11 +93,6 @@ def ranked_part(
         return [], 0.0
     ranked, signals = weigh_evidence(part.query, ranked, as_of, stale_days)
     return ranked, signals["confidence"]
-
-
-def asks_for_a_name(question: str) -> bool:
-    """Return True for "Which company ...?", "Who ...?", "What is the name of ...?"."""
-    return bool(_NAME_QUESTION.match(question))
 
 
 def agreed_name(question: str, ranked_parts: Sequence[list[Candidate]]) -> str:

@@ -13,6 +13,15 @@ from ..errors import ModelError
 from . import Progress, packaged_model_path
 
 
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
 class SentenceTransformerEmbedder:
     """Embed with a sentence-transformers model (name, path, or the packaged default)."""
 
@@ -43,6 +52,10 @@ class SentenceTransformerEmbedder:
             else self._model.get_sentence_embedding_dimension()
         )
         self.dim = int(dim or 0)
+        self.versions = {
+            "sentence_transformers": _version("sentence-transformers"),
+            "torch": torch.__version__,
+        }
         self.max_seq_length = int(getattr(self._model, "max_seq_length", 256) or 256)
 
     def token_count(self, text: str) -> int:

@@ -20,6 +20,7 @@ from ..embedding import Embedder
 from ..errors import IngestError
 from ..ingest import IngestReport, load_paths
 from ..store import Writer, write_generation
+from ..text.tokens import terms_version
 from ..types import Article, Chunk
 from .chunking import chunk_article, embedding_text
 
@@ -77,6 +78,12 @@ def _reject_conflicting_ids(report: IngestReport) -> None:
     report.articles = kept
 
 
+def index_versions(embedder: Embedder | None) -> dict[str, str]:
+    """Return what defines an index's terms and vectors besides the model name (the terms
+    alone when no embedder is loaded yet)."""
+    return {"terms": terms_version(), **dict(getattr(embedder, "versions", {}) or {})}
+
+
 def apply(
     index_dir: Path,
     embedder: Embedder,
@@ -99,7 +106,12 @@ def apply(
     failed_files = {_resolved(f.path.split(":")[0].split("[")[0]) for f in report.failures}
 
     with write_generation(
-        index_dir, model=embedder.name, dim=embedder.dim, chunking=chunking, fresh=fresh
+        index_dir,
+        model=embedder.name,
+        dim=embedder.dim,
+        chunking=chunking,
+        fresh=fresh,
+        versions=index_versions(embedder),
     ) as writer:
         existing = writer.article_ids()
         new = [a for a in report.articles if a.id not in existing]

@@ -321,18 +321,21 @@ def write_generation(
     chunking: dict[str, int],
     fresh: bool = False,
     lock_wait: float = 0.0,
+    versions: dict[str, str] | None = None,
 ) -> Iterator[Writer]:
     """Yield a Writer over a copy of the current generation; on success, make it current.
 
     ``fresh=True`` starts from an empty index (a full build). If the block raises, the new
-    generation is deleted and the index is exactly as before.
+    generation is deleted and the index is exactly as before. ``versions`` (what defines the
+    terms and vectors: tokenizer and stemmer, embedding runtime, weights) go into the manifest;
+    an update whose terms would be spelled differently from the index's is refused.
     """
     with index_lock(index_dir, wait=lock_wait):
         old: dict[str, Any] | None = None
         if (index_dir / MANIFEST).exists():
             old = read_manifest(index_dir, any_format=fresh)  # a rebuild may replace an old format
             if not fresh:
-                _check_compatible(index_dir, old, model, dim, chunking)
+                _check_compatible(index_dir, old, model, dim, chunking, versions or {})
         keep = {old["generation"]} if old else set()
         if old and old.get("previous"):
             keep.add(old["previous"])
@@ -368,6 +371,7 @@ def write_generation(
                 "embedding_model": model,
                 "dim": dim,
                 "chunking": chunking,
+                "versions": versions or {},
                 "counts": counts,
                 "files": files,
                 "created": (old or {}).get("created", now) if not fresh else now,
@@ -382,13 +386,25 @@ def write_generation(
 
 
 def _check_compatible(
-    index_dir: Path, manifest: dict[str, Any], model: str, dim: int, chunking: dict[str, int]
+    index_dir: Path,
+    manifest: dict[str, Any],
+    model: str,
+    dim: int,
+    chunking: dict[str, int],
+    versions: dict[str, str],
 ) -> None:
     if manifest["embedding_model"] != model or int(manifest["dim"]) != dim:
         raise IndexMismatchError(
             f"index at {index_dir} was built with model {manifest['embedding_model']!r} "
             f"({manifest['dim']}-d), not {model!r} ({dim}-d); set ASSISTANT_EMBEDDING_MODEL="
             f"{manifest['embedding_model']} or {rebuild_hint(index_dir)}"
+        )
+    recorded = manifest.get("versions", {}).get("terms")
+    if recorded and versions.get("terms") and recorded != versions["terms"]:
+        raise IndexMismatchError(
+            f"index at {index_dir} spells its keyword terms as {recorded}, this installation as "
+            f"{versions['terms']}: new articles would not match old ones; install the stemmer "
+            f"version the index was built with or {rebuild_hint(index_dir)}"
         )
     if manifest.get("chunking") != chunking:
         raise IndexMismatchError(

@@ -172,6 +172,21 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(union) if union else 0.0
 
 
+TOKENIZER_VERSION = 2  # bump when `words`, `normal` or STOPWORDS change what terms come out
+
+
+@lru_cache(maxsize=1)
+def terms_version() -> str:
+    """Return what defines the index terms: the tokenizer rules and the stemmer's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        stemmer = version("PyStemmer")
+    except PackageNotFoundError:
+        stemmer = "unknown"
+    return f"tokens-{TOKENIZER_VERSION}/porter-pystemmer-{stemmer}"
+
+
 @lru_cache(maxsize=500_000)
 def normal(word: str) -> str:
     """Return one token as an index term: lower-cased, no diacritics, stemmed (cached)."""
