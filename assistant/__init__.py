@@ -9,9 +9,11 @@ ans.quotes[0].text, ans.quotes[0].article.outlet, ans.quotes[0].start
 from .api import Assistant, index_exists
 from .config import Settings
 from .errors import (
+    ArticleNotFoundError,
     AssistantError,
     ConfigError,
     IndexCorruptError,
+    IndexExistsError,
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -41,12 +43,14 @@ __all__ = [
     "Answer",
     "Article",
     "ArticleInfo",
+    "ArticleNotFoundError",
     "Assistant",
     "AssistantError",
     "Chunk",
     "ConfigError",
     "Filters",
     "IndexCorruptError",
+    "IndexExistsError",
     "IndexLockedError",
     "IndexMismatchError",
     "IndexNotFoundError",

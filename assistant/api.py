@@ -17,7 +17,13 @@ from .answering.answerers import LLM, Answerer, Evidence, Extractive, Timeline, 
 from .answering.conflicts import with_conflicts
 from .config import Settings
 from .embedding import Embedder, load_embedder, model_label
-from .errors import IndexMismatchError, LLMError
+from .errors import (
+    ArticleNotFoundError,
+    AssistantError,
+    IndexExistsError,
+    IndexMismatchError,
+    LLMError,
+)
 from .indexing import Progress, UpdateReport, apply, index_versions
 from .ingest import make_article
 from .render import prose
@@ -79,11 +85,33 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         progress: Progress | None = None,
+        overwrite: bool = False,
     ) -> Assistant:
-        """Build a new index from files and folders (replacing any index at ``index_dir``)."""
+        """Build a new index from files and folders.
+
+        An index already at ``index_dir`` is replaced only with ``overwrite=True`` (its
+        articles that the new sources lack are counted as removed); otherwise
+        IndexExistsError says how to add to it instead.
+        """
         settings = _with_index(settings, index_dir)
         assistant = cls(settings, embedder=embedder)
-        assistant.last_report = assistant._apply(paths=paths, fresh=True, progress=progress)
+        before: set[str] = set()
+        if index_exists(assistant.index_dir):
+            try:
+                before = {row[0] for row in Snapshot(assistant.index_dir).article_stats()}
+            except AssistantError:
+                before = set()  # unreadable or another format: replaced all the same
+            if not overwrite:
+                raise IndexExistsError(
+                    f"an index with {len(before)} articles exists at {assistant.index_dir}; add "
+                    f"to it with `assistant index update PATH... --index {assistant.index_dir}` "
+                    f"(API: Assistant.open(...).update), or replace it with `assistant index "
+                    f"build --force` (API: overwrite=True)"
+                )
+        report = assistant._apply(paths=paths, fresh=True, progress=progress)
+        kept = {row[0] for row in assistant.snapshot.article_stats()}
+        report.removed = sorted(before - kept)
+        assistant.last_report = report
         return assistant
 
     # -- index maintenance ----------------------------------------------------------------
@@ -144,7 +172,15 @@ class Assistant:
         )
 
     def remove(self, article_ids: Sequence[str]) -> UpdateReport:
-        """Remove articles by id."""
+        """Remove articles by id; an id the index doesn't hold raises ArticleNotFoundError
+        and nothing is removed."""
+        known = {row[0] for row in self.snapshot.article_stats()}
+        unknown = [aid for aid in article_ids if aid not in known]
+        if unknown:
+            raise ArticleNotFoundError(
+                f"no article with id {', '.join(unknown)} in the index at {self.index_dir}; "
+                f"nothing was removed (`assistant index list` shows the ids)"
+            )
         self.last_report = self._apply(remove=list(article_ids))
         return self.last_report
 
@@ -203,9 +239,25 @@ class Assistant:
         )
         return out
 
-    def library(self) -> list[ArticleInfo]:
-        """Return every article's metadata (no text), newest first, undated last."""
-        return [ArticleInfo(*row) for row in self.snapshot.article_stats()]
+    def library(self, filters: Filters | None = None) -> list[ArticleInfo]:
+        """Return the articles' metadata (no text), newest first, undated last; ``filters``
+        keep those of its outlets (by any alias) and dates (undated ones fall out of a date
+        filter)."""
+        rows = [ArticleInfo(*row) for row in self.snapshot.article_stats()]
+        filters = self.resolve_filters(filters)
+        if filters is None or not filters.active:
+            return rows
+        wanted = {o.lower() for o in filters.outlets}
+        since = filters.since.isoformat() if filters.since else None
+        until = filters.until.isoformat() if filters.until else None
+        return [
+            r
+            for r in rows
+            if (not wanted or r.outlet.lower() in wanted)
+            and (not since or (r.published and r.published >= since))
+            and (not until or (r.published and r.published <= until))
+            and (not filters.article_ids or r.id in filters.article_ids)
+        ]
 
     def outlets(self) -> list[str]:
         """Return the outlets of the indexed articles, sorted."""
@@ -235,6 +287,7 @@ class Assistant:
         searched on its own and its best passages interleaved at the top.
         """
         k = k or self.settings.top_k
+        filters = self.resolve_filters(filters)
         passages = _search(
             self.snapshot,
             self.embedder,
@@ -288,6 +341,7 @@ class Assistant:
         extractive answer, with a notice, when the LLM fails or nothing verifies.
         """
         began = time.perf_counter()
+        filters = self.resolve_filters(filters)
         mode = mode or self.settings.answer_mode
         standalone = self._standalone(question, history, mode)
         if mode != "timeline" and timeline.is_timeline_question(standalone):
@@ -312,6 +366,7 @@ class Assistant:
             parts=tuple(parts),
             unknown_sources=tuple(unknown),
             filters=filters,
+            scope=self._scope() if filters and filters.active and not result.passages else "",
         )
         answer: Answer | None = None
         for event in self._answerer(mode).stream(evidence):
@@ -336,6 +391,22 @@ class Assistant:
             for line in answer.text.splitlines(keepends=True):
                 yield TextDelta(line)
         yield answer
+
+    def resolve_filters(self, filters: Filters | None) -> Filters | None:
+        """Return the filters with outlet names resolved to indexed outlets ("CNN" ->
+        "cnn.com"), case-insensitively by site name or domain."""
+        if filters is None or not filters.outlets:
+            return filters
+        return replace(filters, outlets=outlets.resolve(filters.outlets, self.outlets()))
+
+    def _scope(self) -> str:
+        """Return one sentence on what the index holds: its outlets and date range."""
+        rows = self.snapshot.article_stats()
+        names = sorted({r[2] for r in rows if r[2]}, key=str.lower)
+        dates = sorted(r[3] for r in rows if r[3])
+        listed = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        span = f", published {dates[0]} to {dates[-1]}" if dates else ""
+        return f"The index holds {len(rows)} reports from {listed or 'no named outlet'}{span}."
 
     def _parts(
         self, question: str, filters: Filters | None, as_of: dt.date | None

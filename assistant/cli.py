@@ -10,11 +10,12 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from .api import Assistant
 from .config import Settings
-from .errors import AssistantError
+from .errors import AssistantError, ConfigError
 from .render import answer_to_dict, answer_to_text, passage_to_dict, passage_to_text
 from .types import Filters
 
@@ -50,7 +51,10 @@ def _date(value: str) -> dt.date:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(since=args.since, until=args.until, outlets=tuple(args.outlet or ()))
+    try:
+        return Filters(since=args.since, until=args.until, outlets=tuple(args.outlet or ()))
+    except ValueError as exc:  # since after until
+        raise ConfigError(f"{exc}; swap --since and --until") from exc
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -80,7 +84,9 @@ def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    assistant = Assistant.build(args.paths, settings=_settings(args), progress=_progress_bar())
+    assistant = Assistant.build(
+        args.paths, settings=_settings(args), progress=_progress_bar(), overwrite=args.force
+    )
     _print_report(assistant.last_report, args.json)
     return 0
 
@@ -98,17 +104,46 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    info = Assistant.open(settings=_settings(args)).info()
+    assistant = Assistant.open(settings=_settings(args))
+    info = assistant.info()
+    library = assistant.library()
+    outlets: dict[str, int] = {}
+    for row in library:
+        outlets[row.outlet or "(unknown outlet)"] = (
+            outlets.get(row.outlet or "(unknown outlet)", 0) + 1
+        )
+    dates = sorted(row.published for row in library if row.published)
+    info["outlets"] = dict(sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0].lower())))
+    info["published"] = {"first": dates[0], "last": dates[-1]} if dates else None
+    info["undated"] = sum(1 for row in library if not row.published)
     if args.json:
         print(json.dumps(info, indent=2))
     else:
         counts = info.get("counts", {})
-        print(f"index:     {args.index}")
+        print(f"index:     {assistant.index_dir}")
         print(f"model:     {info['embedding_model']} ({info['dim']}-d)")
         print(f"chunking:  {info['chunking']}")
         print(f"articles:  {counts.get('articles')}")
         print(f"chunks:    {counts.get('chunks')}")
+        span = f"{dates[0]} to {dates[-1]}" if dates else "none dated"
+        print(f"published: {span} ({info['undated']} undated)")
+        listed = ", ".join(f"{name} ({n})" for name, n in info["outlets"].items())
+        print(f"outlets:   {listed or 'none'}")
         print(f"updated:   {info.get('updated')}")
+        for note in info.get("version_notes", []):
+            print(f"note:      {note}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    rows = assistant.library(_filters(args))
+    if args.json:
+        print(json.dumps([asdict(row) for row in rows], indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row.id}  {row.published or 'undated':<10}  {row.outlet or '-'}  {row.title}")
+        print(f"{len(rows)} of {len(assistant.library())} articles", file=sys.stderr)
     return 0
 
 
@@ -179,6 +214,9 @@ def parser() -> argparse.ArgumentParser:
     isub = index.add_subparsers(dest="action", required=True)
     b = isub.add_parser("build", parents=[common], help="build a new index from files and folders")
     b.add_argument("paths", nargs="+")
+    b.add_argument(
+        "--force", action="store_true", help="replace an index that already exists at --index"
+    )
     b.set_defaults(func=cmd_build)
     u = isub.add_parser("update", parents=[common], help="add new or changed articles")
     u.add_argument("paths", nargs="+")
@@ -187,8 +225,14 @@ def parser() -> argparse.ArgumentParser:
     r = isub.add_parser("remove", parents=[common], help="remove articles by id")
     r.add_argument("ids", nargs="+")
     r.set_defaults(func=cmd_remove)
-    i = isub.add_parser("info", parents=[common], help="show the index manifest")
+    i = isub.add_parser(
+        "info", parents=[common], help="show the index: model, counts, outlets, date range"
+    )
     i.set_defaults(func=cmd_info)
+    li = isub.add_parser(
+        "list", parents=[common, filters], help="list article ids, dates, outlets and titles"
+    )
+    li.set_defaults(func=cmd_list)
     s = sub.add_parser("search", parents=[common, filters], help="show the best passages")
     s.add_argument("question")
     s.set_defaults(func=cmd_search)

@@ -10,7 +10,9 @@ AssistantError
     ├── IndexNotFoundError     no index at the path
     ├── IndexMismatchError     built with another model, chunking or format version
     ├── IndexCorruptError      files missing, truncated or altered
-    └── IndexLockedError       another process is updating the index
+    ├── IndexLockedError       another process is updating the index
+    ├── IndexExistsError       a build would replace an existing index without being told to
+    └── ArticleNotFoundError   an article id the index doesn't hold
 
 Third-party errors are wrapped where they occur (``raise ... from exc``). The CLI prints the
 message on one line and exits 1; the UI shows it in the chat.
@@ -66,3 +68,14 @@ class IndexCorruptError(IndexStoreError):
 
 class IndexLockedError(IndexStoreError):
     """Another process holds the index's write lock."""
+
+
+class IndexExistsError(IndexStoreError):
+    """A build would replace an existing index and was not told to (``overwrite``/``--force``)."""
+
+
+class ArticleNotFoundError(IndexStoreError, KeyError):
+    """An article id the index doesn't hold."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

@@ -123,3 +123,107 @@ def test_ask_in_timeline_mode_prints_dated_events(seed_index, capsys):
     assert out["mode"] == "timeline"
     dates = [e["date"] for e in out["timeline"]]
     assert dates == sorted(dates) and "2022-09-30" in dates
+
+
+@pytest.fixture
+def three_outlets(tmp_path, embedder):
+    from assistant import Assistant, make_article
+
+    index = tmp_path / "three"
+    Assistant.build([], index_dir=index, embedder=embedder).add_articles(
+        [
+            make_article(
+                "Storm Ida flooded the riverside district on Monday.",
+                title="Ida floods district",
+                outlet="cnn.com",
+                published="2022-09-28",
+            ),
+            make_article(
+                "The council approved a new flood wall on Tuesday.",
+                title="Flood wall approved",
+                outlet="usatoday.com",
+                published="2022-10-04",
+            ),
+            make_article("An undated note about the river.", title="River note", outlet="cnn.com"),
+        ]
+    )
+    return index
+
+
+def test_building_over_an_existing_index_needs_force_and_counts_what_it_removes(
+    three_outlets, reports_copy, embedder, capsys
+):
+    from assistant import Assistant, IndexExistsError
+
+    assert main(["index", "build", str(reports_copy), "--index", str(three_outlets)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "an index with 3 articles exists" in err
+    assert "assistant index update" in err and "--force" in err
+    with pytest.raises(IndexExistsError):
+        Assistant.build([reports_copy], index_dir=three_outlets, embedder=embedder)
+    rebuilt = Assistant.build(
+        [reports_copy], index_dir=three_outlets, embedder=embedder, overwrite=True
+    )
+    assert len(rebuilt.last_report.removed) == 3 and len(rebuilt.last_report.added) == 1
+    assert "3 removed" in rebuilt.last_report.summary()
+
+
+def test_index_list_shows_ids_and_filters_by_outlet_alias_and_date(three_outlets, capsys):
+    assert main(["index", "list", "--index", str(three_outlets)]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 3 and "3 of 3 articles" in out.err
+    assert main(["index", "list", "--outlet", "CNN", "--index", str(three_outlets), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["title"] for r in rows} == {"Ida floods district", "River note"}
+    args = ["index", "list", "--since", "2022-10-01", "--index", str(three_outlets), "--json"]
+    assert main(args) == 0
+    assert [r["title"] for r in json.loads(capsys.readouterr().out)] == ["Flood wall approved"]
+
+
+def test_index_info_shows_outlets_and_the_date_range(three_outlets, capsys):
+    assert main(["index", "info", "--index", str(three_outlets)]) == 0
+    out = capsys.readouterr().out
+    assert "published: 2022-09-28 to 2022-10-04 (1 undated)" in out
+    assert "outlets:   cnn.com (2), usatoday.com (1)" in out
+
+
+def test_removing_an_unknown_id_is_an_error_and_removes_nothing(three_outlets, capsys):
+    from assistant import Assistant
+
+    known = Assistant.open(three_outlets).library()[0].id
+    assert main(["index", "remove", known, "no-such-id", "--index", str(three_outlets)]) == 1
+    err = capsys.readouterr().err
+    assert "no article with id no-such-id" in err and "assistant index list" in err
+    assert len(Assistant.open(three_outlets).library()) == 3
+
+
+@pytest.mark.parametrize(
+    ("outlet", "answerable"), [("CNN", True), ("cnn.com", True), ("usa today", False)]
+)
+def test_outlet_filters_match_site_names_and_domains(three_outlets, outlet, answerable, capsys):
+    args = ["ask", "What flooded the district?", "--outlet", outlet, "--index", str(three_outlets)]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    if answerable:
+        assert out["quotes"] and {q["article"]["outlet"] for q in out["quotes"]} == {"cnn.com"}
+    else:  # "usa today" is no alias of usatoday.com: said, with what the index holds
+        assert not out["answerable"]
+        assert "The index holds 3 reports from cnn.com, usatoday.com" in out["text"]
+        assert "published 2022-09-28 to 2022-10-04" in out["text"]
+
+
+def test_since_after_until_is_one_line_with_the_fix(three_outlets, capsys):
+    args = ["ask", "What flooded?", "--since", "2022-10-05", "--until", "2022-10-01"]
+    assert main([*args, "--index", str(three_outlets)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "swap --since and --until" in err
+
+
+def test_failed_files_can_be_raised_from_the_report(three_outlets, embedder, tmp_path):
+    from assistant import Assistant, IngestError
+
+    a = Assistant.open(three_outlets, embedder=embedder)
+    report = a.update([tmp_path / "missing.txt"])
+    assert [f.path for f in report.failures] == [str(tmp_path / "missing.txt")]
+    with pytest.raises(IngestError, match="missing.txt: no such file"):
+        report.raise_for_failures()

@@ -71,7 +71,7 @@ def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path, embedder, ba
 
     finished = tmp_path / "finished"
     shutil.copytree(base, finished)
-    args = [kind, str(batch)] if kind == "update" else [kind, str(REPORTS), str(batch)]
+    args = [kind, str(batch)] if kind == "update" else [kind, "--force", str(REPORTS), str(batch)]
     began = time.monotonic()
     assert start(*args, "--index", str(finished)).wait(timeout=600) == 0
     duration = time.monotonic() - began
@@ -93,7 +93,7 @@ def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path, embedder, ba
         if i % 3 == 0:  # the next update completes normally: no stale lock or temp folder blocks it
             a = Assistant.open(index, embedder=embedder)
             a.update([batch]) if kind == "update" else Assistant.build(
-                [REPORTS, batch], index_dir=index, embedder=embedder
+                [REPORTS, batch], index_dir=index, embedder=embedder, overwrite=True
             )
             assert results(index, embedder) == after
             assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]

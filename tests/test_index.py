@@ -179,7 +179,9 @@ def test_a_rebuild_embeds_no_chunk_and_no_title_again(tmp_path, embedder, report
     counting = CountingEmbedder(embedder)
     Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=counting)
     first = counting.texts
-    rebuilt = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=counting)
+    rebuilt = Assistant.build(
+        [reports_copy], index_dir=tmp_path / "i", embedder=counting, overwrite=True
+    )
     assert first > 0 and counting.texts == first
     assert rebuilt.snapshot._titles.ntotal == 1
 

@@ -149,8 +149,10 @@ def test_a_filter_that_leaves_no_report_says_so(multi):
 
     answer = multi.ask("Who recalled sedans?", filters=Filters(outlets=("Nobody Daily",)))
     assert not answer.answerable
-    assert (
-        answer.text == "The reports don't say. No report matches the filters (outlet Nobody Daily)."
+    assert answer.text == (
+        "The reports don't say. No report matches the filters (outlet Nobody Daily). The index "
+        "holds 4 reports from Fortune, Sporting News, TechCrunch, The Verge, published "
+        "2023-09-30 to 2023-11-14."
     )
 
 

@@ -38,10 +38,12 @@ class Evidence:
     parts: tuple[Part, ...] = ()  # one per outlet the question names (retrieval.parts)
     unknown_sources: tuple[str, ...] = ()  # sources it names that the index doesn't hold
     filters: Filters | None = None  # the reader's filters, to say when they leave nothing
+    scope: str = ""  # what the index holds (outlets, dates), said when the filters leave nothing
 
 
-def empty_reason(filters: Filters | None) -> str:
-    """Return why no passage came back: the filters leave no report, or the index is empty."""
+def empty_reason(filters: Filters | None, scope: str = "") -> str:
+    """Return why no passage came back: the filters leave no report (and what the index
+    holds, from ``scope``), or the index is empty."""
     if filters is None or not filters.active:
         return "No report in the index matches the question."
     said = []
@@ -53,7 +55,7 @@ def empty_reason(filters: Filters | None) -> str:
         said.append(f"dates {since} to {until}")
     if filters.article_ids:
         said.append(f"{len(filters.article_ids)} chosen articles")
-    return f"No report matches the filters ({', '.join(said)})."
+    return " ".join(filter(None, [f"No report matches the filters ({', '.join(said)}).", scope]))
 
 
 class Answerer(Protocol):
@@ -75,7 +77,9 @@ class Extractive:
         s = self.settings
         if not evidence.passages:
             return Answer(
-                question=evidence.question, answerable=False, refusal=empty_reason(evidence.filters)
+                question=evidence.question,
+                answerable=False,
+                refusal=empty_reason(evidence.filters, evidence.scope),
             )
         if evidence.unknown_sources:
             return reports.unknown_source_refusal(

@@ -39,6 +39,16 @@ class UpdateReport:
     chunks_reused: int = 0
     seconds: float = 0.0
 
+    def raise_for_failures(self) -> UpdateReport:
+        """Raise IngestError naming every file that failed (what was indexed stays); return
+        the report when none did."""
+        if self.failures:
+            listed = "; ".join(str(f) for f in self.failures)
+            raise IngestError(
+                f"{len(self.failures)} file(s)", f"could not be indexed: {listed} (the rest were)"
+            )
+        return self
+
     def summary(self) -> str:
         """Return one line: indexed / unchanged / removed / failed, and the embedding work."""
         return (

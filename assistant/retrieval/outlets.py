@@ -99,3 +99,15 @@ def unknown_sources(question: str, outlets: Sequence[str]) -> list[str]:
         ):
             missing.append(name)
     return list(dict.fromkeys(missing))
+
+
+def resolve(names: Sequence[str], outlets: Sequence[str]) -> tuple[str, ...]:
+    """Return the indexed outlets that filter names stand for, matched case-insensitively
+    by any alias ("CNN" -> "cnn.com", "the verge" -> "The Verge"); a name matching none is
+    kept as given (it matches no report, and the refusal says what the index holds)."""
+    out: list[str] = []
+    for name in names:
+        wanted = name.strip().lower()
+        matched = [o for o in outlets if wanted in aliases(o) or wanted == o.lower()]
+        out.extend(matched or [name])
+    return tuple(dict.fromkeys(out))

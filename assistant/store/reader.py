@@ -13,7 +13,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ..errors import IndexCorruptError
+from ..errors import ArticleNotFoundError, IndexCorruptError
 from ..types import Article, Chunk
 from .format import (
     _ARTICLE_COLUMNS,
@@ -107,7 +107,9 @@ class Snapshot:
                 f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
             )
             if not rows:
-                raise KeyError(article_id)
+                raise ArticleNotFoundError(
+                    f"no article with id {article_id} in the index at {self.index_dir}"
+                )
             found = _row_to_article(rows[0])
             if len(self._articles) > 4096:
                 self._articles.clear()
