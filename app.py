@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
@@ -195,10 +196,24 @@ class Handlers:
         return self._after_change(report)
 
     def delete(self, article_id):
-        """Remove one article from the index."""
+        """Remove one article from the index (the browser asked to confirm first)."""
         if not article_id:
-            raise gr.Error("Pick an article to delete.")
-        return self._after_change(self.assistant.remove([article_id]))
+            raise gr.Error("Pick an article to delete, then confirm.")
+        try:
+            report = self.assistant.remove([article_id])
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+        return self._after_change(report)
+
+    def refresh(self):
+        """Return the library table, figures, outlet and delete choices as the index is now
+        (another process may have updated it): on every page load."""
+        return (
+            library_rows(self.assistant),
+            figures(self.assistant),
+            gr.update(choices=self.assistant.outlets()),
+            gr.update(choices=self.delete_choices(), value=None),
+        )
 
     def library(self, query: str):
         return library_rows(self.assistant, query)
@@ -213,13 +228,19 @@ class Handlers:
             library_rows(self.assistant),
             figures(self.assistant),
             gr.update(choices=self.assistant.outlets()),
-            gr.update(choices=self.delete_choices()),
+            gr.update(choices=self.delete_choices(), value=None),
         )
 
     def _uploads_dir(self) -> Path:
         folder = Path(self.settings.index_dir) / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+# Runs in the browser before the delete handler: a cancelled dialog sends no article id.
+CONFIRM_DELETE = (
+    """(id) => (id && window.confirm(`Delete article ${id} from the index?`)) ? id : null"""
+)
 
 
 def _clear_chat():
@@ -291,8 +312,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 elem_id="library",
             )
             with gr.Row():
-                victim = gr.Dropdown(h.delete_choices(), label="Delete an article")
-                delete_btn = gr.Button("Delete", variant="stop")
+                victim = gr.Dropdown(
+                    h.delete_choices(), value=None, label="Delete an article", elem_id="victim"
+                )
+                delete_btn = gr.Button("Delete…", variant="stop", elem_id="delete")
 
         ask_inputs = [question, chat, since, until, outlets, k, mode]
         ask_outputs = [chat, evidence, question]
@@ -308,7 +331,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         paste_btn.click(
             h.add_pasted, [paste, p_title, p_outlet, p_date], changed, api_name="add_text", **writer
         )
-        delete_btn.click(h.delete, victim, changed, api_name="delete", **writer)
+        delete_btn.click(h.delete, victim, changed, api_name="delete", js=CONFIRM_DELETE, **writer)
+        demo.load(h.refresh, None, [table, stats, outlets, victim], api_name=False)
         search.change(h.library, search, table, api_name="library")
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo
@@ -348,7 +372,13 @@ def main() -> None:
         "--reports", default="reports", help="folder indexed when no index exists yet"
     )
     args = parser.parse_args()
-    settings = Settings.load(index_dir=args.index, ui_host=args.host, ui_port=args.port)
+    # Gradio's own variables work too; ASSISTANT_UI_* and the flags win over them.
+    env = os.environ
+    host = args.host or (None if "ASSISTANT_UI_HOST" in env else env.get("GRADIO_SERVER_NAME"))
+    port = args.port or (None if "ASSISTANT_UI_PORT" in env else env.get("GRADIO_SERVER_PORT"))
+    settings = Settings.load(
+        index_dir=args.index, ui_host=host, ui_port=int(port) if port else None
+    )
     if not index_exists(settings.index_dir):
         print(f"No index at {settings.index_dir}; indexing {args.reports} first…")
         assistant = Assistant.build([args.reports], settings=settings)

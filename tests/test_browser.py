@@ -133,3 +133,61 @@ def test_timeline_question_shows_dated_events_in_order(page):
     dates = page.locator("#chat ol.timeline").last.locator(".when").all_inner_texts()
     assert dates == sorted(dates) and "2022-09-30" in dates
     page.screenshot(path=str(SHOTS / "6-timeline.png"))
+
+
+def test_lists_follow_an_update_made_elsewhere_after_a_reload(page, served, tmp_path):
+    import subprocess
+    import sys
+
+    url, assistant = served
+    report = tmp_path / "kharkiv.jsonl"
+    report.write_text(
+        '{"id": "kh-1", "title": "Kharkiv trains resume", "source": "Kyiv Independent", '
+        '"published": "2022-09-20", "text": "Trains to Kharkiv resumed on Tuesday, the railway '
+        'said."}\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "index", "update", str(report)]
+        + ["--index", str(assistant.index_dir)],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Library").click()
+    page.wait_for_function(
+        "() => document.querySelector('#library')?.innerText.includes('Kharkiv trains resume')"
+    )
+    assert "Kyiv Independent" in page.locator("#library").inner_text()
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_text("Filters and options").click()
+    page.get_by_label("Outlets").click()
+    assert page.get_by_role("option", name="Kyiv Independent").count() == 1
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(SHOTS / "7-lists-after-cli-update.png"))
+
+
+def test_delete_asks_first_and_a_cancel_keeps_the_article(page, served):
+    _, assistant = served
+    page.get_by_role("tab", name="Library").click()
+    before = len(assistant.library())
+    title = assistant.library()[0].title
+    assert page.locator("#victim input").input_value() == ""  # nothing chosen up front
+    page.locator("#victim input").click()
+    page.get_by_role("option", name=title).first.click()
+    page.once("dialog", lambda d: d.dismiss())
+    page.click("#delete")
+    page.wait_for_timeout(1500)
+    assert len(assistant.library()) == before
+    page.once("dialog", lambda d: d.accept())
+    page.click("#delete")
+    page.wait_for_function(
+        "() => document.querySelector('#status')?.innerText.includes('1 removed')"
+    )
+    assert len(assistant.library()) == before - 1
+    page.screenshot(path=str(SHOTS / "8-confirmed-delete.png"))
