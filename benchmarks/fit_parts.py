@@ -10,7 +10,6 @@ Every combination answers all dev questions (answerable and unanswerable); the o
 mean of "two needed reports quoted" over all types and answer-in-quotes on inference questions,
 among the combinations that answer at most ``MAX_WRONGLY_ANSWERED`` of the unanswerable ones;
 within ``TOLERANCE`` of the best, the one quoting fewest reports per answer is chosen.
-``BRIDGE_K`` (search each clause again with the name the parts share) is in the grid too.
 
 These settings only act on questions that name outlets. ``--rtqa-index`` checks that no RTQA
 dev question does (so RTQA answers can't move) and says so.
@@ -31,12 +30,11 @@ from assistant.retrieval import outlets, parts
 
 GRID = {
     "CLAUSE_K": (0, 2, 3),
-    "BRIDGE_K": (0,),
     "COVER_MAX": (1, 2, 3, 4),
     "COVER_MIN_NEW": (1, 2, 3),
     "COVER_RATIO": (0.4, 0.6),
 }
-OWNERS = {"CLAUSE_K": parts, "BRIDGE_K": parts}  # the rest live in reports
+OWNERS = {"CLAUSE_K": parts}  # the rest live in reports
 MAX_WRONGLY_ANSWERED = 0.10  # the MHRAG target for unanswerable questions answered
 # Within this much of the best objective (two questions in a hundred), the combination
 # quoting fewest reports per answer wins: more quotes always find more reports, and a reader

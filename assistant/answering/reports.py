@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from ..embedding import Embedder
-from ..retrieval.parts import Part, asks_for_a_name
+from ..retrieval.parts import Part
 from ..text.entities import bare, entities
 from ..text.sentences import sentence_spans
 from ..text.tokens import STOPWORDS, query_terms, terms
@@ -39,11 +39,23 @@ NAME_CANDIDATES = 5  # leading sentences per part searched for the name the repo
 # on Romero's tackle"): further reports are quoted while they bring the part's words the quotes
 # so far lack. Fitted on both dev sets (benchmarks/README.md).
 COVER_MAX = 3  # reports quoted per part
-COVER_MIN_NEW = 2  # the part's words a further report must add
-COVER_RATIO = 0.5  # a further report's score, at least this share of the part's best
+COVER_MIN_NEW = 1  # the part's words a further report must add
+COVER_RATIO = 0.4  # a further report's score, at least this share of the part's best
 PART_EMBED_LIMIT = 16  # a part's sentences embedded: embedding is most of an answer's time
 PART_PER_PASSAGE = 2  # ... at most this many from each of its passages
 FULL_EXTRA_WORDS = 2  # a name's full form ("Sam Bankman-Fried" for "Bankman-Fried") adds at most
+
+
+_NAME_QUESTION = re.compile(
+    r"^\s*(?:which|who|whose|what(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:name|company|person|"
+    r"organi[sz]ation|team|player|individual|entity))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_name(question: str) -> bool:
+    """Return True for "Which company ...?", "Who ...?", "What is the name of ...?"."""
+    return bool(_NAME_QUESTION.match(question))
 
 
 _YES_NO = re.compile(

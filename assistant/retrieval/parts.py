@@ -16,7 +16,6 @@ import numpy as np
 
 from ..embedding import Embedder
 from ..store import Snapshot
-from ..text.entities import bare, entities
 from ..text.tokens import query_terms
 from ..types import Filters, Passage
 from .outlets import Mention
@@ -31,19 +30,6 @@ PART_METHODS = ("dense", "bm25")
 # ..., and the one on Romero's tackle ..."): each clause is searched too, for a few passages.
 CLAUSE_K = 2  # passages kept per clause
 MIN_CLAUSE_TERMS = 3  # a shorter clause joins its neighbour
-BRIDGE_K = 2  # passages per clause searched again with the name the parts share
-_NAME_QUESTION = re.compile(
-    r"^\s*(?:which|who|whose|what(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:name|company|person|"
-    r"organi[sz]ation|team|player|individual|entity))\b",
-    re.IGNORECASE,
-)
-
-
-def asks_for_a_name(question: str) -> bool:
-    """Return True for "Which company ...?", "Who ...?", "What is the name of ...?"."""
-    return bool(_NAME_QUESTION.match(question))
-
-
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;](?!\s*\d)\s*(?:and\s+|but\s+|while\s+|whereas\s+)?|\s+(?:and|but|while|whereas|as well as|"
     r"compared (?:to|with)|in contrast to|before|after)\s+",
@@ -141,53 +127,7 @@ def search_parts(
                     seen.add((p.article.id, p.start))
                     passages.append(p)
         parts.append(Part(mention, query, tuple(passages), result.query_vector))
-    if BRIDGE_K and asks_for_a_name(question) and (name := bridge_name(question, parts)):
-        parts = [_with_bridge(snapshot, embedder, part, name, filters, as_of) for part in parts]
     return parts
-
-
-def bridge_name(question: str, parts: list[Part]) -> str:
-    """Return the name most of the parts' leading reports share and the question lacks (the
-    answer to "which company ...?" is often it); "" when no name is shared by two reports."""
-    asked = {bare(e) for e in entities(question)}
-    reports: dict[str, set[str]] = {}
-    forms: dict[str, str] = {}
-    for part in parts:
-        for p in part.passages[:PART_K]:
-            for name in entities(p.text):
-                key = bare(name)
-                if not key or key.replace(",", "").replace(".", "").isdigit():
-                    continue
-                if any(key in a or a in key for a in asked):
-                    continue
-                reports.setdefault(key, set()).add(p.article.id)
-                forms.setdefault(key, name)
-    if not reports:
-        return ""
-    best = max(reports, key=lambda k: len(reports[k]))
-    return forms[best] if len(reports[best]) >= 2 else ""
-
-
-def _with_bridge(snapshot, embedder, part: Part, name: str, filters, as_of) -> Part:
-    """Search the part's clauses again with the bridge name, adding what they find."""
-    passages = list(part.passages)
-    seen = {(p.article.id, p.start) for p in passages}
-    scope = replace(filters or Filters(), outlets=part.mention.outlets)
-    for clause in clauses(part.query) or [part.query]:
-        for p in search(
-            snapshot,
-            embedder,
-            f"{name} {clause}",
-            k=BRIDGE_K,
-            filters=scope,
-            max_per_article=1,
-            as_of=as_of,
-            methods=("bm25",),
-        ).passages:
-            if (p.article.id, p.start) not in seen:
-                seen.add((p.article.id, p.start))
-                passages.append(p)
-    return replace(part, passages=tuple(passages))
 
 
 def interleave(general: list[Passage], parts: list[Part], k: int) -> list[Passage]:
