@@ -359,3 +359,12 @@ def test_a_verdict_the_backend_cannot_give_leaves_the_quotes_and_says_so(seed_in
     answer = a.ask("Does it take around 40 seconds for the shell to reach its target?")
     assert answer.quotes and answer.verdict is None
     assert "no yes/no verdict was given" in answer.notice
+
+
+def test_llm_mode_without_the_llm_extra_says_how_to_install_it(seed_index, embedder, monkeypatch):
+    from assistant import ConfigError
+
+    monkeypatch.setitem(__import__("sys").modules, "langchain_openai", None)  # not installed
+    a = llm_assistant(seed_index, embedder, None)
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[llm\]'"):
+        a.ask("How long does it take for the shell to reach its target?")

@@ -209,3 +209,36 @@ def test_dateline_with_cnn_style_header():
 def test_text_is_normalised_once_nfc_and_newlines():
     article = make_article("Cafe\u0301 in Kyiv\r\nline two\r\n\r\n\r\n\r\nthird")
     assert article.text == "Café in Kyiv\nline two\n\nthird"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("The **storm** hit *Fort Myers*.", "The storm hit Fort Myers."),
+        (
+            "See [the NHC advisory](https://nhc.example/ian) for more.",
+            "See the NHC advisory for more.",
+        ),
+        ("## Landfall\nWinds reached `150 mph`.", "Landfall\nWinds reached 150 mph."),
+        (
+            "- Power out for 2.5 million\n> “We lost everything,” she said.",
+            "Power out for 2.5 million\n“We lost everything,” she said.",
+        ),
+        ("![A flooded street in Naples](street.jpg)", "A flooded street in Naples"),
+        ("2 * 3 = 6 and snake_case stays", "2 * 3 = 6 and snake_case stays"),
+    ],
+)
+def test_markdown_markup_never_reaches_the_stored_text(markdown, expected):
+    from assistant.ingest.loaders import plain_markdown
+
+    assert plain_markdown(markdown) == expected
+
+
+def test_a_markdown_headline_is_the_title_and_leaves_the_body(tmp_path):
+    (tmp_path / "ian.md").write_text(
+        "# Ian makes landfall\n\nThe **storm** hit [Fort Myers](http://x.example) on Wednesday.",
+        encoding="utf-8",
+    )
+    (article,) = load_paths([tmp_path]).articles
+    assert article.title == "Ian makes landfall"
+    assert article.text == "The storm hit Fort Myers on Wednesday."

@@ -105,3 +105,12 @@ def test_the_trained_reranker_puts_the_answering_sentence_first_and_a_caption_la
     ]
     scores = shared().scores("Where did Hurricane Ian make landfall?", sentences)
     assert scores.shape == (3,) and int(scores.argmax()) == 0
+
+
+def test_evidence_says_how_each_passage_was_found_in_words(seed_assistant):
+    from assistant.render import evidence_html
+
+    passages = seed_assistant.search("How long does it take for the shell to reach its target?")
+    html = evidence_html(passages)
+    assert "keyword" in html and "match</span>" in html
+    assert 'title="score ' in html  # the numbers stay one hover away

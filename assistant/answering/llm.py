@@ -28,12 +28,21 @@ _UNKEYED = re.compile(r"[\"“]([^\"”\n]{20,})[\"”]")  # a quotation with no
 _LEAD = re.compile(r"^\s*ANSWER:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
+_MISSING = (
+    "LLM mode needs {package}, which is not installed: run `pip install -e '.[llm]'` "
+    "(or answer in extractive mode)"
+)
+
+
 def chat_model(settings: Settings) -> Any:
     """Return the LangChain chat model the settings describe."""
     if not settings.llm_model:
         raise ConfigError("no LLM model set: set ASSISTANT_LLM_MODEL (and ASSISTANT_LLM_BASE_URL)")
     if settings.llm_backend == "ollama":
-        from langchain_ollama import ChatOllama
+        try:
+            from langchain_ollama import ChatOllama
+        except ImportError as exc:
+            raise ConfigError(_MISSING.format(package="langchain-ollama")) from exc
 
         return ChatOllama(
             model=settings.llm_model,
@@ -42,7 +51,10 @@ def chat_model(settings: Settings) -> Any:
             num_predict=settings.llm_max_tokens,
             client_kwargs={"timeout": settings.llm_timeout},
         )
-    from langchain_openai import ChatOpenAI
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise ConfigError(_MISSING.format(package="langchain-openai")) from exc
 
     return ChatOpenAI(
         model=settings.llm_model,

@@ -59,11 +59,39 @@ def load_text(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
     yield _build(path, raw, meta, title=_first_line(raw), published=published, date_source=source)
 
 
+_MD_LINE_MARKS = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+(?=\S))", re.MULTILINE)
+_MD_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$", re.MULTILINE)
+_MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_EMPHASIS = re.compile(
+    r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)"
+)
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+_MD_RULE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE)
+
+
+def plain_markdown(text: str) -> str:
+    """Return Markdown as the plain text a reader sees: no heading, quote or list marks, link
+    and image text without their addresses, no emphasis or code marks, no rules."""
+    text = _MD_RULE.sub("", text)
+    text = _MD_CLOSING_HASHES.sub("", text)
+    text = _MD_LINE_MARKS.sub("", text)
+    text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
+    return _MD_CODE.sub(r"\1", text)
+
+
 def load_markdown(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
-    """Load a .md report: a leading heading is the title; the text is kept as written."""
+    """Load a .md report as plain text (markup never reaches a quote): a leading heading is
+    the title and leaves the body."""
     raw = decode(path, data)
-    title = _MD_HEADING.sub("", _first_line(raw))
-    yield _build(path, raw, meta, title=title, published=meta.get("published"))
+    first = _first_line(raw)
+    title = plain_markdown(_MD_HEADING.sub("", first)).strip() if first else ""
+    body = raw
+    if _MD_HEADING.match(first):  # the headline is the title, not body text
+        body = raw.strip().split("\n", 1)[1] if "\n" in raw.strip() else ""
+    yield _build(
+        path, plain_markdown(body).strip(), meta, title=title, published=meta.get("published")
+    )
 
 
 def load_html(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:

@@ -135,10 +135,28 @@ def evidence_html(passages: Sequence[Passage]) -> str:
         rows.append(
             f'<div class="passage"><div class="meta"><a class="cite" href="{cite_href(p.article.id, p.start, p.end)}">'
             f"#{p.rank}</a> {esc(p.article.label)} · {esc(p.article.title or 'untitled')}"
-            f' <span class="score">score {p.score:.4f} ({esc(scores)})</span></div>'
+            f' <span class="score" title="score {p.score:.4f} ({esc(scores)})">'
+            f"{esc(match_words(p))}</span></div>"
             f"<p>{esc(p.text)}</p></div>"
         )
     return "".join(rows)
+
+
+MATCH_WORDS = {"bm25": "keyword", "dense": "meaning", "title": "headline"}
+
+
+def match_words(passage: Passage) -> str:
+    """Return how a passage was found, in words: "keyword, meaning and headline match"."""
+    found = [
+        MATCH_WORDS[name.split("@")[0]]
+        for name, _ in passage.scores
+        if name.split("@")[0] in MATCH_WORDS
+    ]
+    found = list(dict.fromkeys(found))
+    if not found:
+        return "found by the outlet it names"
+    said = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
+    return f"{said} match"
 
 
 def article_html(article: Article, start: int | None = None, end: int | None = None) -> str:
