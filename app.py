@@ -29,7 +29,7 @@ from assistant import (
     TextDelta,
     index_exists,
 )
-from assistant.render import answer_html, article_html, evidence_html
+from assistant.render import answer_html, answer_markdown, article_html, evidence_html
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 EXAMPLES = [
@@ -124,8 +124,10 @@ class Handlers:
         self.assistant = assistant
         self.settings = assistant.settings
 
-    def respond(self, message, history, since, until, outlets, k, mode):
-        """Stream an answer into the chat; the final message is the rendered answer."""
+    def respond(self, message, history, since, until, outlets, k, mode, transcript=None):
+        """Stream an answer into the chat; the final message is the rendered answer. The
+        transcript (each answer as Markdown, for copy and export) gains the answer."""
+        transcript = list(transcript or [])
         if not (message or "").strip():
             raise gr.Error("Type a question first.")
         filters = Filters(
@@ -145,16 +147,41 @@ class Handlers:
                 if isinstance(event, TextDelta):
                     partial += event.text
                     history[-1] = {"role": "assistant", "content": partial}
-                    yield history, gr.skip(), ""
+                    yield history, gr.skip(), "", gr.skip()
                 else:
                     answer = event
         except (AssistantError, ValueError) as exc:
             history[-1] = {"role": "assistant", "content": f"⚠ {exc}"}
-            yield history, gr.skip(), ""
+            yield history, gr.skip(), "", transcript + [f"**Q: {message}**\n\n⚠ {exc}"]
             return
         assert answer is not None
         history[-1] = {"role": "assistant", "content": answer_html(answer)}
-        yield history, evidence_html(answer.passages), ""
+        yield history, evidence_html(answer.passages), "", transcript + [answer_markdown(answer)]
+
+    def retry(self, retry: gr.RetryData, history, since, until, outlets, k, mode, transcript):
+        """Ask the retried question again, dropping it and what followed from the chat."""
+        index = retry.index if isinstance(retry.index, int) else retry.index[0]
+        asked = sum(1 for m in history[:index] if m.get("role") == "user")
+        yield from self.respond(
+            str(retry.value if not isinstance(retry.value, dict) else retry.value.get("text", "")),
+            history[:index],
+            since,
+            until,
+            outlets,
+            k,
+            mode,
+            (transcript or [])[:asked],
+        )
+
+    def export(self, transcript):
+        """Write the conversation as Markdown; return the file the export button downloads
+        (None, nothing to download, before the first answer)."""
+        if not transcript:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="chat-"))
+        path = folder / f"report-assistant-chat-{dt.date.today().isoformat()}.md"
+        path.write_text("\n\n---\n\n".join(transcript) + "\n", encoding="utf-8")
+        return str(path)
 
     def open_citation(self, value: str) -> str:
         """Return the cited article with the quoted span marked."""
@@ -237,6 +264,11 @@ class Handlers:
         return folder
 
 
+# Copies the last answer's Markdown (quotes with outlet, date, title, URL) as plain text.
+COPY_LAST = """(transcript) => {
+  const last = (transcript || [])[(transcript || []).length - 1];
+  if (last) navigator.clipboard.writeText(last);
+}"""
 # Runs in the browser before the delete handler: a cancelled dialog sends no article id.
 CONFIRM_DELETE = (
     """(id) => (id && window.confirm(`Delete article ${id} from the index?`)) ? id : null"""
@@ -244,7 +276,7 @@ CONFIRM_DELETE = (
 
 
 def _clear_chat():
-    return [], "", "<p>Click a citation [n] to open its article here.</p>"
+    return [], "", "<p>Click a citation [n] to open its article here.</p>", [], [], None
 
 
 def build_ui(assistant: Assistant) -> gr.Blocks:
@@ -260,12 +292,21 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Chat", height=520, elem_id="chat")
+                # Kept in the browser, so a reload (or a closed tab) keeps the conversation.
+                saved_chat = gr.BrowserState([], storage_key="report-assistant-chat")
+                transcript = gr.BrowserState([], storage_key="report-assistant-transcript")
                 question = gr.Textbox(
                     label="Question", placeholder="Ask about the reports…", elem_id="question"
                 )
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
-                    clear = gr.Button("New chat")
+                    stop = gr.Button("Stop", elem_id="stop")
+                    clear = gr.Button("New chat", elem_id="new-chat")
+                with gr.Row():
+                    copy = gr.Button("Copy last answer as text", size="sm", elem_id="copy-answer")
+                    export = gr.DownloadButton(
+                        "Export chat (Markdown)", size="sm", elem_id="export-chat"
+                    )
                 gr.Examples(EXAMPLES, inputs=question)
                 with gr.Accordion("Filters and options", open=False):
                     with gr.Row():
@@ -317,11 +358,36 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 )
                 delete_btn = gr.Button("Delete…", variant="stop", elem_id="delete")
 
-        ask_inputs = [question, chat, since, until, outlets, k, mode]
-        ask_outputs = [chat, evidence, question]
-        send.click(h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name="ask")
-        question.submit(h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False)
-        clear.click(_clear_chat, None, [chat, evidence, article_view], api_name=False)
+        ask_inputs = [question, chat, since, until, outlets, k, mode, transcript]
+        ask_outputs = [chat, evidence, question, transcript]
+        asked = [
+            send.click(h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name="ask"),
+            question.submit(
+                h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False
+            ),
+            chat.retry(
+                h.retry,
+                [chat, since, until, outlets, k, mode, transcript],
+                ask_outputs,
+                concurrency_limit=4,
+                api_name=False,
+            ),
+        ]
+        for event in asked:  # after every answer: saved in the browser, ready to export
+            event.then(lambda history: history, chat, saved_chat, api_name=False).then(
+                h.export, transcript, export, api_name=False
+            )
+        stop.click(None, None, None, cancels=asked, api_name=False)
+        clear.click(
+            _clear_chat,
+            None,
+            [chat, evidence, article_view, saved_chat, transcript, export],
+            api_name=False,
+        )
+        copy.click(None, transcript, None, js=COPY_LAST, api_name=False)
+        demo.load(lambda history: history or [], saved_chat, chat, api_name=False).then(
+            h.export, transcript, export, api_name=False
+        )
         cite.change(h.open_citation, cite, article_view, api_name="open_citation").then(
             None, None, None, js=SCROLL_TO_MARK
         )

@@ -101,6 +101,12 @@ def test_answer_json_round_trips(seed_assistant):
             "When did it start? (Lyman)",
         ),
         (["Who is defending Bakhmut?"], "What did Nikolai say?", "What did Nikolai say?"),
+        (  # "its" belongs to the shell, named in the question itself: no rewrite
+            ["Who is defending Bakhmut?"],
+            "How long does it take for the shell to reach its target?",
+            "How long does it take for the shell to reach its target?",
+        ),
+        (["Who seized Lyman?"], "Who holds its station?", "Who holds its station? (Lyman)"),
     ],
 )
 def test_follow_up_is_rewritten_with_entities_of_previous_turns(history, question, expected):

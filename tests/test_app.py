@@ -22,7 +22,7 @@ def reply_text(chat) -> str:
 
 def ask(client, question, **kw):
     args = dict(since="", until="", outlets=[], k=8, mode="extractive") | kw
-    chat, evidence, box = client.predict(
+    chat, evidence, _box, *_transcript = client.predict(
         question,
         [],
         args["since"],

@@ -173,10 +173,13 @@ def test_lists_follow_an_update_made_elsewhere_after_a_reload(page, served, tmp_
 
 
 def test_delete_asks_first_and_a_cancel_keeps_the_article(page, served):
-    _, assistant = served
+    url, assistant = served
+    title = "Ferry service to Kherson suspended"
+    assistant.add_text("The ferry service to Kherson was suspended on Friday.", title=title)
+    page.goto(url)  # the lists are read on load
+    page.wait_for_selector("#question textarea")
     page.get_by_role("tab", name="Library").click()
     before = len(assistant.library())
-    title = assistant.library()[0].title
     assert page.locator("#victim input").input_value() == ""  # nothing chosen up front
     page.locator("#victim input").click()
     page.get_by_role("option", name=title).first.click()
@@ -191,3 +194,53 @@ def test_delete_asks_first_and_a_cancel_keeps_the_article(page, served):
     )
     assert len(assistant.library()) == before - 1
     page.screenshot(path=str(SHOTS / "8-confirmed-delete.png"))
+
+
+def test_the_chat_survives_a_reload_and_new_chat_clears_it(page, served):
+    ask(page, "How long does it take for the shell to reach its target?", SHELL)
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('#chat .quote')].some(q => q.innerText.includes(text))",
+        arg=SHELL,
+    )
+    page.screenshot(path=str(SHOTS / "9-chat-after-reload.png"))
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .quote').length === 0")
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_timeout(1000)
+    assert page.locator("#chat .quote").count() == 0
+
+
+def test_copy_gives_the_answer_as_text_with_its_sources(page, served):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("tab", name="Ask").click()
+    page.click("#new-chat")
+    ask(page, "How long does it take for the shell to reach its target?", SHELL)
+    page.click("#copy-answer")
+    page.wait_for_timeout(500)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert SHELL in copied and "<" not in copied.replace("<http", "")  # Markdown, not HTML
+    assert "**Q: How long does it take" in copied and "characters" in copied
+    exported = ""
+    for _ in range(6):  # the file is written just after the answer is saved in the browser
+        try:
+            with page.expect_download(timeout=5_000) as download:
+                page.click("#export-chat")
+            exported = download.value.path().read_text(encoding="utf-8")
+            break
+        except Exception:  # not ready yet: no download started
+            page.wait_for_timeout(500)
+    assert SHELL in exported
+
+
+def test_stop_ends_an_answer_in_progress(page, served):
+    page.get_by_role("tab", name="Ask").click()
+    page.click("#new-chat")
+    page.fill("#question textarea", "What happened in Lyman and Bakhmut?")
+    page.click("#ask")
+    page.click("#stop")
+    page.wait_for_timeout(1500)
+    # the app stays usable: the next question is answered
+    ask(page, "How long does it take for the shell to reach its target?", SHELL)

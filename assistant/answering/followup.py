@@ -24,6 +24,26 @@ _DEICTIC = re.compile(
 )
 
 
+_POSSESSIVE = {"its", "their", "his", "her"}
+_NOUN_BEFORE = re.compile(r"\b(?:the|a|an)\s+\w+", re.IGNORECASE)
+
+
+# The "it" of "how long does it take", "is it true": it stands for nothing earlier.
+_EXPLETIVE = re.compile(
+    r"\b(?:does|did|do|will|would|is|was|can|could)\s+it\s+(?:take|cost|mean|matter|true|"
+    r"possible|likely)\b|\bit\s+(?:takes|took|costs|cost)\b",
+    re.IGNORECASE,
+)
+
+
+def _refers_within(question: str, m: re.Match[str]) -> bool:
+    """Return True for a word that leans on nothing earlier: a possessive whose owner the
+    question names before it ("the shell to reach its target"), or an expletive "it"."""
+    if any(e.start() <= m.start() < e.end() for e in _EXPLETIVE.finditer(question)):
+        return True
+    return m.group(1).lower() in _POSSESSIVE and bool(_NOUN_BEFORE.search(question, 0, m.start()))
+
+
 def _previous_questions(history: Sequence[dict[str, Any]]) -> list[str]:
     return [
         str(m.get("content", "")) for m in history if m.get("role") == "user" and m.get("content")
@@ -51,7 +71,7 @@ def _rewrite_one(question: str, previous: list[str]) -> str:
         if subject:
             return f"{last.rstrip('?')} {subject}?"
     own = entities(question)
-    if own or not _DEICTIC.search(question):
+    if own or not any(not _refers_within(question, m) for m in _DEICTIC.finditer(question)):
         return question
     context = entities(last)
     if not context:
