@@ -34,8 +34,9 @@ from assistant.render import answer_html, answer_markdown, article_html, evidenc
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 EXAMPLES = [
     "How long does it take for the shell to reach its target?",
+    "What happened at OpenAI after Sam Altman was fired?",  # a timeline across outlets
+    "What did The Verge report about the jury hearing from Sam Bankman-Fried?",  # a named outlet
     "Who is defending Bakhmut?",
-    "What did Nikolai say about the Russians?",
 ]
 CSS = """
 .hidden-input { display: none !important; }
