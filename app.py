@@ -48,7 +48,7 @@ CSS = """
 .article { max-height: 70vh; overflow-y: auto; line-height: 1.5; }
 .article .meta, .passage .meta { font-size: 0.85em; color: #555; margin-bottom: 0.5em; }
 .score { color: #777; }
-mark { background: #ffe066; padding: 0 2px; }
+mark { background: #ffe066; color: #1a1a1a; padding: 0 2px; }
 .speaker { font-weight: 600; color: #1d4e89; }
 .speaker::after { content: ":"; }
 .conflict, .agree { border: 1px solid #d9822b; border-radius: 6px; padding: 0.3em 0.8em; margin: 0.4em 0; }
@@ -57,6 +57,14 @@ mark { background: #ffe066; padding: 0 2px; }
 .timeline { padding-left: 1.2em; }
 .timeline .when { font-weight: 700; }
 .dated-by { color: #777; font-size: 0.85em; }
+.back-to-chat { font-size: 0.9em; }
+/* Dark mode (Gradio puts .dark on the page): light text colours for the fixed dark ones. */
+.dark .quote footer, .dark .article .meta, .dark .passage .meta, .dark .rewritten { color: #c8c8c8; }
+.dark .score, .dark .dated-by { color: #b0b0b0; }
+.dark .speaker { color: #9cc3ff; }
+.dark .notice { color: #ffb366; }
+/* Narrow screens: the article follows the chat; its "Back to the chat" link returns. */
+@media (max-width: 600px) { .article { max-height: none; } }
 """
 # A click on any citation link (#cite/<article>/<start>/<end>) is sent to the server through a
 # hidden textbox; a nonce makes a second click on the same citation count too.

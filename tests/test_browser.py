@@ -244,3 +244,66 @@ def test_stop_ends_an_answer_in_progress(page, served):
     page.wait_for_timeout(1500)
     # the app stays usable: the next question is answered
     ask(page, "How long does it take for the shell to reach its target?", SHELL)
+
+
+def _contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours ("rgb(r, g, b)")."""
+    import re
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"\d+", colour)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _open_first_citation(page, question: str, expect: str) -> None:
+    page.wait_for_selector("#question textarea")
+    ask(page, question, expect)
+    page.locator("#chat .quote a.cite").last.click()
+    page.wait_for_selector("#article-view mark")
+
+
+def test_dark_mode_keeps_the_highlight_and_sources_readable(page, served):
+    dark = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        dark.goto(served[0] + "?__theme=dark")
+        _open_first_citation(
+            dark, "How long does it take for the shell to reach its target?", SHELL
+        )
+        mark = dark.evaluate(
+            "() => { const s = getComputedStyle(document.querySelector('#article-view mark'));"
+            " return [s.color, s.backgroundColor]; }"
+        )
+        assert _contrast(*mark) >= 4.5, mark
+        footer = dark.evaluate(
+            "() => { const f = document.querySelector('#chat .quote footer');"
+            " let e = f; let bg = 'rgba(0, 0, 0, 0)';"
+            " while (e && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {"
+            "   bg = getComputedStyle(e).backgroundColor; e = e.parentElement; }"
+            " return [getComputedStyle(f).color, bg]; }"
+        )
+        assert _contrast(*footer) >= 4.5, footer
+        dark.screenshot(path=str(SHOTS / "10-dark-mode.png"))
+    finally:
+        dark.close()
+
+
+def test_a_phone_reader_can_go_from_the_article_back_to_the_chat(page, served):
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(served[0])
+        _open_first_citation(
+            phone, "How long does it take for the shell to reach its target?", SHELL
+        )
+        phone.wait_for_timeout(800)  # the highlighted span is scrolled into view
+        phone.screenshot(path=str(SHOTS / "11-phone-article.png"))
+        phone.locator("#article-view a.back-to-chat").first.click()
+        phone.wait_for_timeout(800)
+        top = phone.evaluate("() => document.querySelector('#chat').getBoundingClientRect().top")
+        assert -50 <= top <= 200, top  # the chat is on screen again
+        phone.screenshot(path=str(SHOTS / "12-phone-back-to-chat.png"))
+    finally:
+        phone.close()

@@ -177,4 +177,9 @@ def article_html(article: Article, start: int | None = None, end: int | None = N
         if article.url.startswith(("http://", "https://"))
         else ""
     )
-    return f'<div class="article"><div class="meta">{meta}{link}</div>{paragraphs}</div>'
+
+    back = '<a class="back-to-chat" href="#chat">↑ Back to the chat</a>'
+    return (
+        f'<div class="article"><div class="meta">{meta}{link} · {back}</div>{paragraphs}'
+        f"<p>{back}</p></div>"
+    )
