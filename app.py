@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -200,8 +201,10 @@ class Handlers:
         except (ValueError, KeyError):
             return "<p>That article is no longer in the index.</p>"
 
-    def add_files(self, files, progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
-        """Copy uploads into the index folder and index them."""
+    def add_files(self, files, outlet="", published="", url="", progress=gr.Progress()):  # noqa: B008 - Gradio injects progress this way
+        """Copy uploads into the index folder and index them. ``outlet``, ``published`` and
+        ``url``, when given, describe text, Markdown and HTML files (JSON records carry their
+        own)."""
         if not files:
             raise gr.Error("Choose one or more files first.")
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._uploads_dir()))
@@ -213,23 +216,37 @@ class Handlers:
             target = folder / safe_filename(source.name)
             shutil.copyfile(source, target)
             paths.append(target)
+            meta = {
+                "outlet": (outlet or "").strip(),
+                "published": (published or "").strip(),
+                "url": (url or "").strip(),
+            }
+            if any(meta.values()) and target.suffix.lower() not in (".json", ".jsonl"):
+                sidecar = target.with_name(target.name.split(".")[0] + ".meta.json")
+                sidecar.write_text(
+                    json.dumps({k: v for k, v in meta.items() if v}), encoding="utf-8"
+                )
         progress(0, desc="indexing")
         report = self.assistant.update(
             paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage)
         )
         return self._after_change(report)
 
-    def add_pasted(self, text, title, outlet, published):
-        """Index one pasted article."""
+    def add_pasted(self, text, title, outlet, published, url=""):
+        """Index one pasted article; the form is cleared once it is in."""
         if not (text or "").strip():
             raise gr.Error("Paste the article's text first.")
         try:
             report = self.assistant.add_text(
-                text, title=title or "", outlet=outlet or "", published=parse_day(published)
+                text,
+                title=title or "",
+                outlet=outlet or "",
+                published=parse_day(published),
+                url=(url or "").strip(),
             )
-        except AssistantError as exc:
+        except (AssistantError, ValueError) as exc:
             raise gr.Error(str(exc)) from exc
-        return self._after_change(report)
+        return (*self._after_change(report), "", "", "", "", "")
 
     def delete(self, article_id):
         """Remove one article from the index (the browser asked to confirm first)."""
@@ -346,6 +363,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         label="Upload articles",
                         elem_id="upload",
                     )
+                    with gr.Row():
+                        f_outlet = gr.Textbox(label="Outlet (optional)", elem_id="upload-outlet")
+                        f_date = gr.Textbox(label="Date (YYYY-MM-DD)", elem_id="upload-date")
+                        f_url = gr.Textbox(label="URL (optional)", elem_id="upload-url")
                     add_btn = gr.Button("Add files to the index", elem_id="add-files")
                 with gr.Column():
                     paste = gr.Textbox(lines=6, label="…or paste an article", elem_id="paste")
@@ -353,6 +374,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         p_title = gr.Textbox(label="Title")
                         p_outlet = gr.Textbox(label="Outlet")
                         p_date = gr.Textbox(label="Date (YYYY-MM-DD)")
+                    p_url = gr.Textbox(label="URL (optional)", elem_id="paste-url")
                     paste_btn = gr.Button("Add pasted article", elem_id="add-paste")
             search = gr.Textbox(label="Search the library", elem_id="library-search")
             table = gr.Dataframe(
@@ -402,9 +424,15 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         )
         changed = [status, table, stats, outlets, victim]
         writer = {"concurrency_limit": 1, "concurrency_id": "writer"}
-        add_btn.click(h.add_files, files, changed, api_name="add_files", **writer)
+        add_btn.click(
+            h.add_files, [files, f_outlet, f_date, f_url], changed, api_name="add_files", **writer
+        )
         paste_btn.click(
-            h.add_pasted, [paste, p_title, p_outlet, p_date], changed, api_name="add_text", **writer
+            h.add_pasted,
+            [paste, p_title, p_outlet, p_date, p_url],
+            [*changed, paste, p_title, p_outlet, p_date, p_url],
+            api_name="add_text",
+            **writer,
         )
         delete_btn.click(h.delete, victim, changed, api_name="delete", js=CONFIRM_DELETE, **writer)
         demo.load(h.refresh, None, [table, stats, outlets, victim], api_name=False)

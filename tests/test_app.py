@@ -72,7 +72,7 @@ def test_pasted_article_with_html_is_answerable_and_escaped(served):
         "Engineers said <img src=x onerror=alert(2)> the bridge carries 4,000 trucks a day."
     )
     status, *_ = client.predict(
-        text, "Dnipro bridge <b>opens</b>", "Test Wire", "2022-11-01", api_name="/add_text"
+        text, "Dnipro bridge <b>opens</b>", "Test Wire", "2022-11-01", "", api_name="/add_text"
     )
     assert "1 added" in status
     chat, _ = ask(client, "How many trucks a day does the Dnipro bridge carry?")
@@ -146,10 +146,48 @@ def test_upload_with_a_bad_file_names_it_and_indexes_the_rest_then_delete(served
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"%PDF-1.7 binary")
     status, table, *_ = client.predict(
-        [handle_file(str(good)), handle_file(str(bad))], api_name="/add_files"
+        [handle_file(str(good)), handle_file(str(bad))], "", "", "", api_name="/add_files"
     )
     assert "1 added" in status and "broken.txt" in status and "PDF" in status
     added = next(a for a in assistant.articles() if a.title.startswith("Kyiv residents"))
     status, *_ = client.predict(added.id, api_name="/delete")
     assert "1 removed" in status
     assert all(a.id != added.id for a in assistant.articles())
+
+
+def test_uploads_and_pastes_take_outlet_date_and_url(served, tmp_path):
+    from gradio_client import handle_file
+
+    url, assistant = served
+    client = Client(url, verbose=False)
+    report = tmp_path / "zaporizhzhia.txt"
+    report.write_text(
+        "Power returned to the Zaporizhzhia plant.\n\nEngineers restored the last line on Sunday.",
+        encoding="utf-8",
+    )
+    status, *_ = client.predict(
+        [handle_file(str(report))],
+        "Kyiv Post",
+        "2022-10-09",
+        "https://example.org/zpp",
+        api_name="/add_files",
+    )
+    assert "1 added" in status
+    added = next(a for a in assistant.articles() if a.title.startswith("Power returned"))
+    assert (added.outlet, str(added.published), added.url) == (
+        "Kyiv Post",
+        "2022-10-09",
+        "https://example.org/zpp",
+    )
+    status, *rest = client.predict(
+        "Kherson ferries resumed.\n\nThe first ferry crossed on Monday.",
+        "Kherson ferries resume",
+        "Ukrainska Pravda",
+        "2022-11-14",
+        "https://example.org/ferry",
+        api_name="/add_text",
+    )
+    assert "1 added" in status
+    assert rest[-5:] == ["", "", "", "", ""]  # the paste form is cleared
+    pasted = next(a for a in assistant.articles() if a.title == "Kherson ferries resume")
+    assert pasted.url == "https://example.org/ferry" and pasted.outlet == "Ukrainska Pravda"
