@@ -375,3 +375,17 @@ def test_new_weights_at_the_same_path_get_a_new_export_digest(tmp_path):
     assert weights_digest(model, cache) == first  # remembered
     (model / "model.safetensors").write_bytes(b"new weights!")
     assert weights_digest(model, cache) != first
+
+
+def test_the_same_text_pasted_after_its_file_is_stored_once_and_said(tmp_path, embedder):
+    text = "Grain ships left Odesa on Monday.\n\nThe Razoni carried corn to Lebanon."
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "odesa.txt").write_text(text, encoding="utf-8")
+    a = Assistant.build([tmp_path / "src"], index_dir=tmp_path / "i", embedder=embedder)
+    stored = a.library()[0].id
+    again = a.add_text(text, title="Pasted grain report")
+    assert again.added == [] and again.duplicates == [("Pasted grain report", stored)]
+    assert "1 already indexed with the same text" in again.summary()
+    assert len(a.library()) == 1
+    wire = a.add_text(text, title="Grain ships", outlet="Another Wire")
+    assert len(wire.added) == 1 and len(a.library()) == 2  # wire copy from another outlet stays

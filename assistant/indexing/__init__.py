@@ -38,6 +38,8 @@ class UpdateReport:
     chunks_embedded: int = 0
     chunks_reused: int = 0
     seconds: float = 0.0
+    # (new article's title, id of the indexed article with the same text): not stored again
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
 
     def raise_for_failures(self) -> UpdateReport:
         """Raise IngestError naming every file that failed (what was indexed stays); return
@@ -51,9 +53,14 @@ class UpdateReport:
 
     def summary(self) -> str:
         """Return one line: indexed / unchanged / removed / failed, and the embedding work."""
+        same = (
+            f", {len(self.duplicates)} already indexed with the same text"
+            if self.duplicates
+            else ""
+        )
         return (
             f"{len(self.added)} added, {self.unchanged} unchanged, {len(self.removed)} removed, "
-            f"{len(self.failures)} failed; {self.chunks_embedded} chunks embedded, "
+            f"{len(self.failures)} failed{same}; {self.chunks_embedded} chunks embedded, "
             f"{self.chunks_reused} reused in {self.seconds:.1f}s"
         )
 
@@ -125,7 +132,19 @@ def apply(
     ) as writer:
         existing = writer.article_ids()
         new = [a for a in report.articles if a.id not in existing]
-        out.unchanged = len(report.articles) - len(new)
+        # The same text without an address of its own (pasted, or a plain file) and from no
+        # other outlet is the article already indexed, not a second report agreeing with it.
+        same = writer.same_text([a for a in new if not a.url])
+        skipped = {
+            a.id: match[0]
+            for a in new
+            if (match := same.get(a.id)) and (not a.outlet or a.outlet == match[1])
+        }
+        out.duplicates = [(a.title, skipped[a.id]) for a in new if a.id in skipped]
+        new = [a for a in new if a.id not in skipped]
+        report.sources = [(f, skipped.get(aid, aid)) for f, aid in report.sources]
+        report.aliases = [(sid, skipped.get(aid, aid)) for sid, aid in report.aliases]
+        out.unchanged = len(report.articles) - len(new) - len(skipped)
         _store_new(writer, new, embedder, chunking, out, progress)
         out.added = [a.id for a in new]
 

@@ -128,6 +128,25 @@ class Writer:
     def article_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT id FROM articles")}
 
+    def same_text(self, articles: Sequence[Article]) -> dict[str, tuple[str, str]]:
+        """Return, for each given article whose exact text is already stored under another
+        id, that (id, outlet). One pass over lengths and openings, then exact comparisons."""
+        if not articles:
+            return {}
+        wanted = {(len(a.text), a.text[:64]): a for a in articles}
+        out: dict[str, tuple[str, str]] = {}
+        rows = self.db.execute(
+            "SELECT id, outlet, length(text), substr(text, 1, 64) FROM articles"
+        ).fetchall()
+        for id_, outlet, length, opening in rows:
+            a = wanted.get((length, opening))
+            if a is None or a.id == id_ or a.id in out:
+                continue
+            (text,) = self.db.execute("SELECT text FROM articles WHERE id = ?", (id_,)).fetchone()
+            if text == a.text:
+                out[a.id] = (id_, outlet or "")
+        return out
+
     def cached_vectors(
         self, hashes: Iterable[str], *, table: str = "chunks"
     ) -> dict[str, np.ndarray]:
