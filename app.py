@@ -227,9 +227,12 @@ class Handlers:
                     json.dumps({k: v for k, v in meta.items() if v}), encoding="utf-8"
                 )
         progress(0, desc="indexing")
-        report = self.assistant.update(
-            paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage)
-        )
+        try:
+            report = self.assistant.update(
+                paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage)
+            )
+        except AssistantError as exc:  # the real reason (disk full, read-only), not "Error"
+            raise gr.Error(str(exc)) from exc
         return self._after_change(report)
 
     def add_pasted(self, text, title, outlet, published, url=""):

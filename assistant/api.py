@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from .errors import (
     AssistantError,
     IndexExistsError,
     IndexMismatchError,
+    IndexStoreError,
     LLMError,
 )
 from .indexing import Progress, UpdateReport, apply, index_versions
@@ -136,7 +138,20 @@ class Assistant:
         return {"max_chars": self.settings.chunk_chars, "overlap": self.settings.chunk_overlap}
 
     def _apply(self, **kwargs: object) -> UpdateReport:
-        report = apply(self.index_dir, self.embedder, self._chunking(), **kwargs)  # type: ignore[arg-type]
+        try:
+            report = apply(self.index_dir, self.embedder, self._chunking(), **kwargs)  # type: ignore[arg-type]
+        except OSError as exc:  # the partial generation is already gone; say why in one line
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise IndexStoreError(
+                    f"the disk holding {self.index_dir} is full ({exc.strerror}); the index is "
+                    f"unchanged: free some space and run the update again"
+                ) from exc
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise IndexStoreError(
+                    f"the index folder {self.index_dir} is read-only ({exc.strerror}); the index "
+                    f"is unchanged: make it writable or use another --index"
+                ) from exc
+            raise
         self._open_snapshot()
         return report
 

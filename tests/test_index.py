@@ -389,3 +389,31 @@ def test_the_same_text_pasted_after_its_file_is_stored_once_and_said(tmp_path, e
     assert len(a.library()) == 1
     wire = a.add_text(text, title="Grain ships", outlet="Another Wire")
     assert len(wire.added) == 1 and len(a.library()) == 2  # wire copy from another outlet stays
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [(28, "is full"), (30, "is read-only")],  # ENOSPC, EROFS
+)
+def test_a_full_or_read_only_disk_is_one_line_and_keeps_the_index(
+    tmp_path, embedder, reports_copy, monkeypatch, code, says
+):
+    import errno
+    import os
+
+    from assistant import IndexStoreError
+    from assistant.store.writer import Writer
+
+    a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
+    before = [r.id for r in a.library()]
+    (reports_copy / "new.txt").write_text("A new report\n\nThe ferry sailed.", encoding="utf-8")
+
+    def fail(self):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(Writer, "finish", fail)
+    with pytest.raises(IndexStoreError, match=says) as caught:
+        a.update([reports_copy])
+    assert "\n" not in str(caught.value) and errno.errorcode[code]
+    assert [r.id for r in Assistant.open(tmp_path / "i", embedder=embedder).library()] == before
+    assert not [p for p in (tmp_path / "i").iterdir() if p.name.startswith(".tmp-")]

@@ -242,3 +242,72 @@ def test_a_markdown_headline_is_the_title_and_leaves_the_body(tmp_path):
     (article,) = load_paths([tmp_path]).articles
     assert article.title == "Ian makes landfall"
     assert article.text == "The storm hit Fort Myers on Wednesday."
+
+
+def _gzip_bomb(path):
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    with open(path, "wb") as f:
+        block = b"\0" * (1 << 20)
+        for _ in range(300):  # 300 MB of zeros, a few hundred KB on disk
+            f.write(compressor.compress(block))
+        f.write(compressor.flush())
+
+
+HOSTILE = {
+    # name: (how to make it, words its one failure must say)
+    "bomb.jsonl.gz": (_gzip_bomb, "compression bomb"),
+    "fifo.txt": (lambda p: os.mkfifo(p), "FIFO, not a regular file"),
+    "nested.json": (lambda p: p.write_text("[" * 100_000 + "]" * 100_000), "nested too deeply"),
+    "overflow.json": (
+        lambda p: p.write_text('{"text": "Some body text.", "published": 1' + "0" * 400 + "}"),
+        None,  # no failure: an impossible date is no date
+    ),
+    "badtitle.txt": (lambda p: p.write_text("Body of a report."), "'title' must be text"),
+    "surrogate.json": (
+        lambda p: p.write_text('{"title": "Bad \\ud800 title", "text": "Body with \\udfff."}'),
+        None,  # cleaned: U+FFFD in place of the lone surrogate
+    ),
+    "oneline.txt": (lambda p: p.write_text("word " * 200_000), None),  # title capped
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_fails_alone_with_a_reason_and_the_batch_goes_on(tmp_path, name):
+    make, says = HOSTILE[name]
+    (tmp_path / "good.txt").write_text("Good report\n\nThe ferry sailed on time.", encoding="utf-8")
+    make(tmp_path / name)
+    if name == "badtitle.txt":
+        (tmp_path / "badtitle.meta.json").write_text('{"title": 5}')
+    report = load_paths([tmp_path])
+    assert "Good report" in {a.title for a in report.articles}
+    failures = [f for f in report.failures if name in f.path]
+    if says is None:
+        assert failures == [], failures
+        bad = [a for a in report.articles if a.title != "Good report"]
+        assert len(bad) == 1 and len(bad[0].title) <= 301
+        assert "\ud800" not in bad[0].title + bad[0].text
+    else:
+        assert len(failures) == 1 and says in failures[0].reason, failures
+
+
+def test_a_symlink_out_of_the_folder_is_not_followed(tmp_path):
+    inside = tmp_path / "in"
+    inside.mkdir()
+    (inside / "good.txt").write_text("Good report\n\nBody.", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("root:x:0:0:root", encoding="utf-8")
+    (inside / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    report = load_paths([inside])
+    assert [a.title for a in report.articles] == ["Good report"]
+    assert any("outside the folder; not followed" in f.reason for f in report.failures)
+
+
+def test_one_bad_utf8_byte_fails_only_its_jsonl_line(tmp_path):
+    lines = [json.dumps({"title": f"Report {i}", "text": f"Body {i}."}).encode() for i in range(40)]
+    lines[7] = lines[7].replace(b"Body", b"B\xffody")
+    (tmp_path / "feed.jsonl").write_bytes(b"\n".join(lines))
+    report = load_paths([tmp_path])
+    assert len(report.articles) == 39
+    assert [f.path for f in report.failures] == [f"{tmp_path / 'feed.jsonl'}:8"]
+    assert "not valid UTF-8" in report.failures[0].reason

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,11 +44,43 @@ class IngestReport:
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (source id, article id) pairs
 
 
+def _kind(mode: int) -> str:
+    """Name a file type that isn't a regular file."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _regular(path: Path) -> IngestError | None:
+    """Return an error unless ``path`` is a regular file (devices, FIFOs, sockets are refused
+    by name: reading one can hang or never end)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return IngestError(str(path), f"cannot read: {exc.strerror or exc}")
+    if not stat.S_ISREG(mode):
+        return IngestError(str(path), f"{_kind(mode)}, not a regular file; only files are read")
+    return None
+
+
+def _outside(path: Path, root: Path) -> bool:
+    return not path.resolve().is_relative_to(root)
+
+
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | IngestError]:
-    """Yield the files under ``paths`` (sorted, recursive), or an error for a missing path."""
+    """Yield the files under ``paths`` (sorted, recursive), or an error for a missing path, a
+    path that is no regular file, or a symlink in a folder that leads out of it (not followed)."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            top = path.resolve()
             seen: set[tuple[int, int]] = set()
             for root, dirs, files in os.walk(path, followlinks=True):
                 st = os.stat(root)
@@ -55,14 +88,32 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Inges
                     dirs[:] = []
                     continue
                 seen.add((st.st_dev, st.st_ino))
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                kept = []
+                for d in sorted(d for d in dirs if not d.startswith(".")):
+                    if _outside(Path(root) / d, top):
+                        yield IngestError(
+                            str(Path(root) / d), "a symlink out of the folder; not followed"
+                        )
+                    else:
+                        kept.append(d)
+                dirs[:] = kept
                 for name in sorted(files):
                     if name.startswith(".") or name.lower().endswith(SIDECAR):
                         continue
-                    if format_of(Path(name)) in LOADERS:
-                        yield Path(root) / name
-        elif path.is_file():
-            yield path
+                    if format_of(Path(name)) not in LOADERS:
+                        continue
+                    file = Path(root) / name
+                    if _outside(file, top):
+                        yield IngestError(
+                            str(file),
+                            f"a symlink to {file.resolve()}, outside the folder; not followed",
+                        )
+                    elif error := _regular(file):
+                        yield error
+                    else:
+                        yield file
+        elif path.exists():
+            yield _regular(path) or path
         else:
             yield IngestError(str(path), "no such file or folder")
 

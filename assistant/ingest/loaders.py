@@ -7,6 +7,7 @@ line and articles for the others.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import zlib
@@ -22,6 +23,7 @@ TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "published_at", "date")
 _HEADER_DATE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})[ \t]*")
 MIN_HTML_WORDS = 5
+MAX_INFLATED_BYTES = 256 * 1024 * 1024  # a .gz that inflates past this is refused (a bomb?)
 _MD_HEADING = re.compile(r"\A#{1,6}\s+")
 
 Loaded = Iterator[Article | IngestError]
@@ -29,18 +31,23 @@ Loaded = Iterator[Article | IngestError]
 
 def decode(path: str, data: bytes) -> str:
     """Decode bytes as UTF-8 text, refusing binary files with a reason."""
-    if not data.strip():
-        raise IngestError(path, "the file is empty")
-    if data.startswith(b"%PDF"):
-        raise IngestError(path, "this is a PDF, not text; convert it to .txt or .html first")
-    if b"\x00" in data[:8192]:
-        raise IngestError(path, "the file is binary (NUL bytes), not text")
+    refuse_non_text(path, data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(
             path, f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
         ) from exc
+
+
+def refuse_non_text(path: str, data: bytes) -> None:
+    """Raise IngestError for an empty, PDF or binary file."""
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    if data.startswith(b"%PDF"):
+        raise IngestError(path, "this is a PDF, not text; convert it to .txt or .html first")
+    if b"\x00" in data[:8192]:
+        raise IngestError(path, "the file is binary (NUL bytes), not text")
 
 
 def _first_line(text: str) -> str:
@@ -123,6 +130,9 @@ def load_json(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
     except json.JSONDecodeError as exc:
         yield IngestError(path, f"invalid JSON at line {exc.lineno}: {exc.msg}")
         return
+    except RecursionError:
+        yield IngestError(path, "JSON nested too deeply to read; an article is one flat object")
+        return
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
         where = f"{path}[{i}]" if isinstance(value, list) else path
@@ -133,21 +143,43 @@ def load_jsonl(path: str, data: bytes, meta: dict[str, Any]) -> Loaded:
     """Load a .jsonl file (optionally gzipped): one article object per line."""
     if path.endswith(".gz"):
         try:
-            data = gzip.decompress(data)
+            data = inflate(data)
         except (OSError, EOFError, zlib.error) as exc:
             yield IngestError(path, f"broken gzip file ({exc}); re-create or re-download it")
             return
-    raw = decode(path, data)
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
+        except IngestError as exc:
+            yield IngestError(path, exc.reason)
+            return
+    refuse_non_text(path, data)
+    for lineno, blob in enumerate(data.split(b"\n"), start=1):
+        if not blob.strip():
             continue
         where = f"{path}:{lineno}"
         try:
+            line = blob.decode("utf-8-sig" if lineno == 1 else "utf-8")
             item = json.loads(line)
+        except UnicodeDecodeError as exc:
+            yield IngestError(where, f"not valid UTF-8 (byte {exc.start} of the line)")
+            continue
         except json.JSONDecodeError as exc:
             yield IngestError(where, f"invalid JSON: {exc.msg}")
             continue
+        except RecursionError:
+            yield IngestError(where, "JSON nested too deeply to read")
+            continue
         yield _from_record(where, item, meta)
+
+
+def inflate(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """Return gzip ``data`` inflated, reading at most ``limit`` bytes: a file that inflates
+    further is refused (a compression bomb would otherwise take all memory)."""
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+        out = f.read(limit + 1)
+    if len(out) > limit:
+        raise IngestError(
+            "", f"inflates past {limit // (1024 * 1024)} MB (a compression bomb?); split it"
+        )
+    return out
 
 
 def _from_record(where: str, item: object, meta: dict[str, Any]) -> Article | IngestError:
@@ -178,6 +210,16 @@ def _from_record(where: str, item: object, meta: dict[str, Any]) -> Article | In
 
 def _build(path: str, text: str, meta: dict[str, Any], **fields: Any) -> Article:
     """Make the article, letting a sidecar ``.meta.json`` override what the file said."""
+    for key in ("title", "outlet", "url"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise IngestError(
+                path, f"metadata field {key!r} must be text, got {type(meta[key]).__name__}"
+            )
+    if meta.get("published") is not None and not isinstance(meta["published"], (str, int, float)):
+        raise IngestError(
+            path,
+            f"metadata field 'published' must be a date, got {type(meta['published']).__name__}",
+        )
     for key in ("title", "outlet", "url", "published"):
         if meta.get(key):
             fields[key] = meta[key]

@@ -15,8 +15,14 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_TITLE_CHARS = 300  # a longer "title" (a file whose first line is the whole text) is cut
+
+
 def normalize_text(text: str) -> str:
-    """Return text in NFC with ``\\n`` newlines, no control characters, trimmed."""
+    """Return text in NFC with ``\\n`` newlines, no control characters or lone surrogates
+    (each becomes U+FFFD), trimmed."""
+    text = _LONE_SURROGATE.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text)
@@ -65,6 +71,8 @@ def make_article(
     """
     text = normalize_text(text)
     title = " ".join(normalize_text(title).split())
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
     date = parse_date(published)
     source = date_source if date else ""
     if date is None and url and (date := date_from_url(url)):

@@ -53,8 +53,8 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 10**11 else value  # milliseconds since the epoch
-        try:
+        try:  # a number too large for a float or a date is no date
+            seconds = value / 1000 if value > 10**11 else value  # milliseconds since the epoch
             return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
         except (OverflowError, OSError, ValueError):
             return None
