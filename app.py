@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import html
 import json
 import os
 import re
@@ -105,6 +106,12 @@ def parse_day(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise gr.Error(f"Dates are written YYYY-MM-DD, got {text!r}") from exc
+
+
+def outlet_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    """Return the outlet filter's choices: the label escaped (an outlet name is data), the
+    value as stored."""
+    return [(html.escape(o), o) for o in assistant.outlets()]
 
 
 def library_rows(assistant: Assistant, query: str = "") -> list[list[object]]:
@@ -209,13 +216,17 @@ class Handlers:
             raise gr.Error("Choose one or more files first.")
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._uploads_dir()))
         paths = []
-        for f in files:
+        given: dict[str, str] = {}  # stored path -> the name the user gave
+        for n, f in enumerate(files, start=1):
             source = Path(f if isinstance(f, str) else f.name)
             if source.stat().st_size > self.settings.ui_max_upload_mb * 1024 * 1024:
                 raise gr.Error(f"{source.name} is larger than {self.settings.ui_max_upload_mb} MB")
-            target = folder / safe_filename(source.name)
+            # one folder per file: two uploads named report.txt stay two files
+            target = folder / f"{n:03d}" / safe_filename(source.name)
+            target.parent.mkdir()
             shutil.copyfile(source, target)
             paths.append(target)
+            given[str(target)] = source.name
             meta = {
                 "outlet": (outlet or "").strip(),
                 "published": (published or "").strip(),
@@ -233,7 +244,7 @@ class Handlers:
             )
         except AssistantError as exc:  # the real reason (disk full, read-only), not "Error"
             raise gr.Error(str(exc)) from exc
-        return self._after_change(report)
+        return self._after_change(report, given)
 
     def add_pasted(self, text, title, outlet, published, url=""):
         """Index one pasted article; the form is cleared once it is in."""
@@ -267,7 +278,7 @@ class Handlers:
         return (
             library_rows(self.assistant),
             figures(self.assistant),
-            gr.update(choices=self.assistant.outlets()),
+            gr.update(choices=outlet_choices(self.assistant)),
             gr.update(choices=self.delete_choices(), value=None),
         )
 
@@ -275,15 +286,27 @@ class Handlers:
         return library_rows(self.assistant, query)
 
     def delete_choices(self):
-        return [(f"{r[0]} ({r[1]}, {r[2]})", r[4]) for r in library_rows(self.assistant)]
+        return [
+            (html.escape(f"{r[0]} ({r[1]}, {r[2]})"), r[4]) for r in library_rows(self.assistant)
+        ]
 
-    def _after_change(self, report):
-        lines = [f"✔ {report.summary()}"] + [f"✖ {f.path}: {f.reason}" for f in report.failures]
+    def _after_change(self, report, given: dict[str, str] | None = None):
+        """Return the status line and the refreshed lists. Failures name each file as the user
+        gave it (never the server's upload folder); everything from data is escaped."""
+
+        def named(line: str) -> str:
+            for stored, name in (given or {}).items():
+                line = line.replace(stored, name)
+            return line
+
+        lines = [f"✔ {report.summary()}"] + [
+            named(f"✖ {f.path}: {f.reason}") for f in report.failures
+        ]
         return (
-            "\n".join(f"- {line}" for line in lines),
+            "\n".join(f"- {html.escape(line)}" for line in lines),
             library_rows(self.assistant),
             figures(self.assistant),
-            gr.update(choices=self.assistant.outlets()),
+            gr.update(choices=outlet_choices(self.assistant)),
             gr.update(choices=self.delete_choices(), value=None),
         )
 
@@ -341,7 +364,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                     with gr.Row():
                         since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
                         until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
-                    outlets = gr.Dropdown(assistant.outlets(), multiselect=True, label="Outlets")
+                    outlets = gr.Dropdown(
+                        outlet_choices(assistant), multiselect=True, label="Outlets"
+                    )
                     k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages")
                     mode = gr.Radio(modes, value=mode_value, label="Answer mode")
             with gr.Column(scale=2):

@@ -191,3 +191,42 @@ def test_uploads_and_pastes_take_outlet_date_and_url(served, tmp_path):
     assert rest[-5:] == ["", "", "", "", ""]  # the paste form is cleared
     pasted = next(a for a in assistant.articles() if a.title == "Kherson ferries resume")
     assert pasted.url == "https://example.org/ferry" and pasted.outlet == "Ukrainska Pravda"
+
+
+def test_upload_status_names_files_as_given_escapes_data_and_keeps_same_names_apart(
+    served, tmp_path
+):
+    from gradio_client import handle_file
+
+    url, assistant = served
+    client = Client(url, verbose=False)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "report.txt").write_text(
+        "Mykolaiv bridge repaired\n\nCrews reopened the bridge.", encoding="utf-8"
+    )
+    (tmp_path / "y" / "report.txt").write_text(
+        "Sumy school reopened\n\nPupils returned on Monday.", encoding="utf-8"
+    )
+    hostile = tmp_path / "dup.jsonl"
+    hostile.write_text(
+        '{"id": "<img src=http://track.example/t.png>", "title": "A", "text": "One."}\n'
+        '{"id": "<img src=http://track.example/t.png>", "title": "B", "text": "Two."}\n',
+        encoding="utf-8",
+    )
+    status, *_ = client.predict(
+        [
+            handle_file(str(tmp_path / "x" / "report.txt")),
+            handle_file(str(tmp_path / "y" / "report.txt")),
+            handle_file(str(hostile)),
+        ],
+        "",
+        "",
+        "",
+        api_name="/add_files",
+    )
+    titles = {a.title for a in assistant.articles()}
+    assert {"Mykolaiv bridge repaired", "Sumy school reopened"} <= titles
+    assert "<img" not in status and "&lt;img" in status  # shown as text, never fetched
+    assert str(assistant.index_dir) not in status and "uploads" not in status
+    assert "dup.jsonl" in status
