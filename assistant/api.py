@@ -213,7 +213,7 @@ class Assistant:
                     f"index at {self.index_dir} was built with model {snapshot.model!r}, but the "
                     f"settings ask for {wanted!r}; set ASSISTANT_EMBEDDING_MODEL and "
                     f"ASSISTANT_EMBEDDING_BACKEND to match, or rebuild it with "
-                    f"`assistant index build PATH... --index {self.index_dir}`"
+                    f"`assistant index build PATH... --index {self.index_dir} --force`"
                 )
             self.version_notes = version_differences(
                 snapshot.manifest.get("versions", {}),
@@ -517,7 +517,7 @@ def version_differences(
             notes.append(
                 f"index at {index_dir} was built with {key} {recorded[key]}, this installation "
                 f"has {current[key]}: results may differ slightly; rebuild it with "
-                f"`assistant index build PATH... --index {index_dir}` to match"
+                f"`assistant index build PATH... --index {index_dir} --force` to match"
             )
     return notes
 

@@ -417,3 +417,28 @@ def test_a_full_or_read_only_disk_is_one_line_and_keeps_the_index(
     assert "\n" not in str(caught.value) and errno.errorcode[code]
     assert [r.id for r in Assistant.open(tmp_path / "i", embedder=embedder).library()] == before
     assert not [p for p in (tmp_path / "i").iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("damage", ["manifest", "vectors"])
+def test_build_force_replaces_a_broken_index_without_reusing_damage(
+    tmp_path, embedder, reports_copy, damage
+):
+    from assistant import IndexStoreError
+
+    index = tmp_path / "i"
+    Assistant.build([reports_copy], index_dir=index, embedder=embedder)
+    manifest = json.loads((index / "manifest.json").read_text())
+    if damage == "manifest":
+        (index / "manifest.json").write_text("{ not json")
+    else:
+        vectors = index / manifest["generation"] / "vectors.faiss"
+        data = bytearray(vectors.read_bytes())
+        data[-10] ^= 0xFF
+        vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexStoreError, match="--force"):
+        Assistant.open(index, embedder=embedder)
+    counting = CountingEmbedder(embedder)
+    rebuilt = Assistant.build([reports_copy], index_dir=index, embedder=counting, overwrite=True)
+    assert counting.texts > 0  # nothing reused from the damaged generation
+    assert rebuilt.search("Who is defending Bakhmut?")
+    assert Assistant.open(index, embedder=embedder).library()

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS sources (
 
 
 def rebuild_hint(index_dir: Path) -> str:
-    return f"rebuild it with `assistant index build PATH... --index {index_dir}`"
+    return f"rebuild it with `assistant index build PATH... --index {index_dir} --force`"
 
 
 def _sha256(path: Path) -> str:

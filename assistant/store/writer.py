@@ -17,7 +17,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ..errors import IndexLockedError, IndexMismatchError
+from ..errors import IndexLockedError, IndexMismatchError, IndexStoreError
 from ..types import Article, Chunk
 from .format import (
     _ARTICLE_COLUMNS,
@@ -352,8 +352,15 @@ def write_generation(
     with index_lock(index_dir, wait=lock_wait):
         old: dict[str, Any] | None = None
         if (index_dir / MANIFEST).exists():
-            old = read_manifest(index_dir, any_format=fresh)  # a rebuild may replace an old format
-            if not fresh:
+            try:
+                old = read_manifest(
+                    index_dir, any_format=fresh
+                )  # a rebuild may replace an old format
+            except IndexStoreError:
+                if not fresh:
+                    raise
+                old = None  # a rebuild replaces even an unreadable index
+            if old is not None and not fresh:
                 _check_compatible(index_dir, old, model, dim, chunking, versions or {})
         keep = {old["generation"]} if old else set()
         if old and old.get("previous"):
@@ -370,8 +377,18 @@ def write_generation(
                 base = index_dir / old["generation"]
                 shutil.copyfile(base / STORE, tmp / STORE)
             writer = Writer(index_dir, tmp, dim, base)
-            if fresh and old and old["embedding_model"] == model and int(old["dim"]) == dim:
-                writer.attach_cache(index_dir / old["generation"])
+            if (
+                fresh
+                and old
+                and old.get("embedding_model") == model
+                and int(old.get("dim", 0)) == dim
+            ):
+                base_gen = index_dir / old["generation"]
+                if _intact(base_gen, old.get("files", {})):  # damage is never re-certified
+                    try:
+                        writer.attach_cache(base_gen)
+                    except Exception:  # unreadable after all: embed everything anew
+                        writer.close_cache()
             try:
                 yield writer
                 counts = writer.counts()
@@ -402,6 +419,20 @@ def write_generation(
             raise
         # The previous generation stays for readers that still have it open; older ones go.
         _clean(index_dir, {final.name} | ({old["generation"]} if old else set()))
+
+
+def _intact(gen: Path, files: dict[str, Any]) -> bool:
+    """Return True when every file the manifest lists matches its size and checksum."""
+    if not files:
+        return False
+    for name, info in files.items():
+        path = gen / name
+        try:
+            if path.stat().st_size != info["bytes"] or _sha256(path) != info["sha256"]:
+                return False
+        except (OSError, KeyError, TypeError):
+            return False
+    return True
 
 
 def _check_compatible(
