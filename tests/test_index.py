@@ -442,3 +442,13 @@ def test_build_force_replaces_a_broken_index_without_reusing_damage(
     assert counting.texts > 0  # nothing reused from the damaged generation
     assert rebuilt.search("Who is defending Bakhmut?")
     assert Assistant.open(index, embedder=embedder).library()
+
+
+def test_a_manifest_without_checksums_is_refused(seed_index, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(seed_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    del manifest["files"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorruptError, match="no checksums.*--force"):
+        Assistant.open(copy)

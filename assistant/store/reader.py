@@ -55,7 +55,13 @@ class Snapshot:
         self.manifest = read_manifest(index_dir)
         self.generation = self.manifest["generation"]
         gen = index_dir / self.generation
-        for name, info in self.manifest.get("files", {}).items():
+        files = self.manifest.get("files")
+        if not isinstance(files, dict) or not {STORE, VECTORS, TERMS, TITLES} <= set(files):
+            raise IndexCorruptError(
+                f"{index_dir / MANIFEST} lists no checksums for the index files (altered?); "
+                f"{rebuild_hint(index_dir)}"
+            )
+        for name, info in files.items():
             path = gen / name
             if not path.is_file():
                 raise IndexCorruptError(f"{path} is missing; {rebuild_hint(index_dir)}")
