@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant import (
     Answer,
@@ -469,6 +471,20 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def allowed_hosts(server_name: str, configured: str = "") -> list[str]:
+    """Return the Host names the server answers to: the configured ones, else the loopback
+    names and the address it binds (any name when it binds every interface unconfigured)."""
+    named = [h.strip() for h in configured.split(",") if h.strip()]
+    if named:
+        return [*LOOPBACK, *named]
+    if server_name in ("0.0.0.0", "::", ""):
+        return ["*"]
+    return list(dict.fromkeys([*LOOPBACK, server_name]))
+
+
 def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs) -> gr.Blocks:
     """Start the UI with the app's CSS, click handler, login and upload limits; return it."""
     settings = assistant.settings
@@ -477,8 +493,11 @@ def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs)
         user, _, password = settings.ui_auth.partition(":")
         auth = (user, password)
     demo = build_ui(assistant)
+    server_name = kwargs.pop("server_name", settings.ui_host)
+    hosts = allowed_hosts(server_name, settings.ui_allowed_hosts)
     demo.launch(
-        server_name=kwargs.pop("server_name", settings.ui_host),
+        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]},
+        server_name=server_name,
         server_port=kwargs.pop("server_port", settings.ui_port),
         auth=auth,
         css=CSS,

@@ -86,6 +86,10 @@ class Settings:
     ui_auth: str = ""
     # Largest file the web UI accepts for upload, in megabytes.
     ui_max_upload_mb: int = 50
+    # Host names the web UI answers to, comma-separated (a request naming another Host, the
+    # shape of DNS rebinding, is refused). "" = loopback names plus ui_host; when ui_host is
+    # 0.0.0.0 set the names people use to reach it (else any name is accepted).
+    ui_allowed_hosts: str = ""
     # Folder of prompt templates.
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
 

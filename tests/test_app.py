@@ -230,3 +230,30 @@ def test_upload_status_names_files_as_given_escapes_data_and_keeps_same_names_ap
     assert "<img" not in status and "&lt;img" in status  # shown as text, never fetched
     assert str(assistant.index_dir) not in status and "uploads" not in status
     assert "dup.jsonl" in status
+
+
+def test_a_request_naming_another_host_is_refused(served):
+    import urllib.error
+    import urllib.request
+
+    url, _ = served
+    request = urllib.request.Request(url + "config", headers={"Host": "evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    with urllib.request.urlopen(url + "config", timeout=10) as ok:
+        assert ok.status == 200
+
+
+@pytest.mark.parametrize(
+    ("server", "configured", "expected"),
+    [
+        ("127.0.0.1", "", ["127.0.0.1", "localhost", "::1", "[::1]"]),
+        ("0.0.0.0", "", ["*"]),
+        ("0.0.0.0", "news.example, desk.example", ["news.example", "desk.example"]),
+    ],
+)
+def test_allowed_hosts_follow_the_address_and_settings(server, configured, expected):
+    import app as webapp
+
+    assert set(expected) <= set(webapp.allowed_hosts(server, configured))
