@@ -471,6 +471,38 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
+class ThrottledLogin:
+    """The login check: after ``max_failures`` wrong tries within ``window`` seconds, every
+    try fails until the window has passed (guessing slows to a few tries a minute)."""
+
+    def __init__(
+        self, user: str, password: str, max_failures: int = 5, window: float = 60.0, clock=None
+    ) -> None:
+        import hmac
+        import threading
+        import time
+
+        self._user, self._password = user, password
+        self._compare = hmac.compare_digest
+        self._clock = clock or time.monotonic
+        self._lock = threading.Lock()
+        self._failures: list[float] = []
+        self.max_failures, self.window = max_failures, window
+
+    def __call__(self, user: str, password: str) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._failures = [t for t in self._failures if now - t < self.window]
+            if len(self._failures) >= self.max_failures:
+                return False
+            right = self._compare(user.encode(), self._user.encode()) & self._compare(
+                password.encode(), self._password.encode()
+            )
+            if not right:
+                self._failures.append(now)
+            return bool(right)
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -491,7 +523,7 @@ def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs)
     auth = None
     if settings.ui_auth:
         user, _, password = settings.ui_auth.partition(":")
-        auth = (user, password)
+        auth = ThrottledLogin(user, password)
     demo = build_ui(assistant)
     server_name = kwargs.pop("server_name", settings.ui_host)
     hosts = allowed_hosts(server_name, settings.ui_allowed_hosts)

@@ -257,3 +257,46 @@ def test_allowed_hosts_follow_the_address_and_settings(server, configured, expec
     import app as webapp
 
     assert set(expected) <= set(webapp.allowed_hosts(server, configured))
+
+
+def test_login_guessing_is_throttled_and_recovers_after_the_window():
+    import app as webapp
+
+    now = [0.0]
+    login = webapp.ThrottledLogin("desk", "s3cret", max_failures=5, window=60, clock=lambda: now[0])
+    assert login("desk", "s3cret")
+    assert not any(login("desk", f"guess{i}") for i in range(5))
+    assert not login("desk", "s3cret")  # locked: even the right password waits
+    now[0] = 61.0
+    assert login("desk", "s3cret")
+
+
+def test_the_login_guards_the_app_and_lets_the_right_password_in(seed_index, embedder, tmp_path):
+    import shutil
+    import urllib.error
+    import urllib.request
+
+    import app as webapp
+    from assistant import Assistant, Settings
+
+    from .conftest import free_port
+
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    settings = Settings.load(env={}, index_dir=index, ui_auth="desk:s3cret")
+    demo = webapp.launch(
+        Assistant.open(settings=settings, embedder=embedder),
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=free_port(),
+    )
+    try:
+        url = f"http://127.0.0.1:{demo.server_port}/"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "gradio_api/info", timeout=10)
+        assert refused.value.code == 401
+        client = Client(url, auth=("desk", "s3cret"), verbose=False)
+        chat, *_ = ask(client, "How long does it take for the shell to reach its target?")
+        assert SHELL in reply_text(chat)
+    finally:
+        demo.close()
