@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hmac
 import html
 import json
 import os
 import re
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -478,10 +481,6 @@ class ThrottledLogin:
     def __init__(
         self, user: str, password: str, max_failures: int = 5, window: float = 60.0, clock=None
     ) -> None:
-        import hmac
-        import threading
-        import time
-
         self._user, self._password = user, password
         self._compare = hmac.compare_digest
         self._clock = clock or time.monotonic

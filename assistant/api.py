@@ -24,6 +24,7 @@ from .errors import (
     IndexExistsError,
     IndexMismatchError,
     IndexStoreError,
+    IndexVersionWarning,
     LLMError,
 )
 from .indexing import Progress, UpdateReport, apply, index_versions
@@ -414,14 +415,32 @@ class Assistant:
             return filters
         return replace(filters, outlets=outlets.resolve(filters.outlets, self.outlets()))
 
+    def holdings(self) -> dict[str, Any]:
+        """Return what the index holds: ``articles``, ``outlets`` (name -> articles, most
+        first; "" for articles without one), ``first`` and ``last`` publication dates
+        (YYYY-MM-DD or None) and how many are ``undated``."""
+        rows = self.library()
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row.outlet] = counts.get(row.outlet, 0) + 1
+        dates = sorted(row.published for row in rows if row.published)
+        return {
+            "articles": len(rows),
+            "outlets": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))),
+            "first": dates[0] if dates else None,
+            "last": dates[-1] if dates else None,
+            "undated": len(rows) - len(dates),
+        }
+
     def _scope(self) -> str:
         """Return one sentence on what the index holds: its outlets and date range."""
-        rows = self.snapshot.article_stats()
-        names = sorted({r[2] for r in rows if r[2]}, key=str.lower)
-        dates = sorted(r[3] for r in rows if r[3])
+        held = self.holdings()
+        names = sorted((o for o in held["outlets"] if o), key=str.lower)
         listed = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-        span = f", published {dates[0]} to {dates[-1]}" if dates else ""
-        return f"The index holds {len(rows)} reports from {listed or 'no named outlet'}{span}."
+        span = f", published {held['first']} to {held['last']}" if held["first"] else ""
+        return (
+            f"The index holds {held['articles']} reports from {listed or 'no named outlet'}{span}."
+        )
 
     def _parts(
         self, question: str, filters: Filters | None, as_of: dt.date | None
@@ -500,10 +519,6 @@ class Assistant:
         from .integrations.langchain import ReportRetriever
 
         return ReportRetriever(assistant=self, k=k, filters=filters, as_of=as_of)
-
-
-class IndexVersionWarning(UserWarning):
-    """The index was built with other versions of what defines its terms or vectors."""
 
 
 def version_differences(

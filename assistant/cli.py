@@ -106,16 +106,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
     info = assistant.info()
-    library = assistant.library()
-    outlets: dict[str, int] = {}
-    for row in library:
-        outlets[row.outlet or "(unknown outlet)"] = (
-            outlets.get(row.outlet or "(unknown outlet)", 0) + 1
-        )
-    dates = sorted(row.published for row in library if row.published)
-    info["outlets"] = dict(sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0].lower())))
-    info["published"] = {"first": dates[0], "last": dates[-1]} if dates else None
-    info["undated"] = sum(1 for row in library if not row.published)
+    held = assistant.holdings()
+    info["outlets"] = {name or "(unknown outlet)": n for name, n in held["outlets"].items()}
+    info["published"] = {"first": held["first"], "last": held["last"]} if held["first"] else None
+    info["undated"] = held["undated"]
     if args.json:
         print(json.dumps(info, indent=2))
     else:
@@ -125,7 +119,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"chunking:  {info['chunking']}")
         print(f"articles:  {counts.get('articles')}")
         print(f"chunks:    {counts.get('chunks')}")
-        span = f"{dates[0]} to {dates[-1]}" if dates else "none dated"
+        span = f"{held['first']} to {held['last']}" if held["first"] else "none dated"
         print(f"published: {span} ({info['undated']} undated)")
         listed = ", ".join(f"{name} ({n})" for name, n in info["outlets"].items())
         print(f"outlets:   {listed or 'none'}")

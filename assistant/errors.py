@@ -14,6 +14,9 @@ AssistantError
     ├── IndexExistsError       a build would replace an existing index without being told to
     └── ArticleNotFoundError   an article id the index doesn't hold
 
+Beside the tree, ``IndexVersionWarning`` (a UserWarning): the index was built with other
+versions of what defines its terms or vectors; it still opens.
+
 Third-party errors are wrapped where they occur (``raise ... from exc``). The CLI prints the
 message on one line and exits 1; the UI shows it in the chat.
 """
@@ -79,3 +82,7 @@ class ArticleNotFoundError(IndexStoreError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class IndexVersionWarning(UserWarning):
+    """The index was built with other versions of what defines its terms or vectors."""

@@ -340,7 +340,7 @@ def _with_versions(seed_index, tmp_path, **changed):
 def test_an_index_from_another_runtime_opens_and_says_so_with_the_fix(
     seed_index, tmp_path, embedder
 ):
-    from assistant.api import IndexVersionWarning
+    from assistant import IndexVersionWarning
 
     copy = _with_versions(seed_index, tmp_path, onnxruntime="0.0.1")
     with pytest.warns(IndexVersionWarning, match="onnxruntime 0.0.1"):
@@ -353,7 +353,7 @@ def test_an_index_from_another_runtime_opens_and_says_so_with_the_fix(
 def test_an_update_with_other_term_spelling_is_refused_with_the_fix(
     seed_index, tmp_path, embedder, reports_copy
 ):
-    from assistant.api import IndexVersionWarning
+    from assistant import IndexVersionWarning
 
     copy = _with_versions(seed_index, tmp_path, terms="tokens-1/porter-pystemmer-0.1")
     with (

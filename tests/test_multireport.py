@@ -47,12 +47,16 @@ ARTICLES = [
 ]
 
 
+def _index_of(tmp_path_factory, embedder, name: str, articles) -> Assistant:
+    """A fresh index holding just ``articles`` (written for the tests)."""
+    a = Assistant.build([], index_dir=tmp_path_factory.mktemp(name) / "index", embedder=embedder)
+    a.add_articles(articles)
+    return a
+
+
 @pytest.fixture(scope="module")
 def multi(tmp_path_factory, embedder) -> Assistant:
-    index = tmp_path_factory.mktemp("multi") / "index"
-    a = Assistant.build([], index_dir=index, embedder=embedder)
-    a.add_articles(ARTICLES)
-    return a
+    return _index_of(tmp_path_factory, embedder, "multi", ARTICLES)
 
 
 @pytest.mark.parametrize(
@@ -219,10 +223,7 @@ ONE_OUTLET = [
 
 @pytest.fixture(scope="module")
 def one_outlet(tmp_path_factory, embedder) -> Assistant:
-    index = tmp_path_factory.mktemp("one-outlet") / "index"
-    a = Assistant.build([], index_dir=index, embedder=embedder)
-    a.add_articles(ONE_OUTLET)
-    return a
+    return _index_of(tmp_path_factory, embedder, "one-outlet", ONE_OUTLET)
 
 
 def test_one_outlet_named_once_for_two_reports_quotes_both(one_outlet):

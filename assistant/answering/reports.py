@@ -169,6 +169,7 @@ def full_name(name: str, quotes: Sequence[Quote]) -> Quote | None:
     key = bare(name)
     best: tuple[int, Quote] | None = None
     for article in {q.article.id: q.article for q in quotes}.values():
+        spans: list[tuple[int, int]] | None = None  # the article's sentences, split once
         for form in entities(article.text):
             extended = bare(form)
             if extended == key or not extends_name(extended, key):
@@ -176,7 +177,8 @@ def full_name(name: str, quotes: Sequence[Quote]) -> Quote | None:
             at = article.text.find(form)
             if line_zone(article.text, at) != "body":
                 continue
-            span = next(((s, e) for s, e in sentence_spans(article.text) if s <= at < e), None)
+            spans = spans if spans is not None else sentence_spans(article.text)
+            span = next(((s, e) for s, e in spans if s <= at < e), None)
             if span is None:
                 continue
             s, e = span
@@ -200,22 +202,24 @@ def covering(query: str, best: Candidate, ranked: Sequence[Candidate]) -> list[C
     it lacks: each adds at least COVER_MIN_NEW of them and scores at least COVER_RATIO of
     the best one's score."""
     wanted = set(query_terms(query))
+    floor = best.score * COVER_RATIO
+    # each eligible candidate's share of the part's words, read once
+    pool = [(c, _words(c) & wanted) for c in ranked if c.score >= floor]
     chosen = [best]
     covered = _words(best) & wanted
-    floor = best.score * COVER_RATIO
     while len(chosen) < COVER_MAX:
         seen = {c.passage.article.id for c in chosen}
         options = [
-            (len((_words(c) & wanted) - covered), c.score, c)
-            for c in ranked
-            if c.passage.article.id not in seen and c.score >= floor
+            (len(words - covered), c.score, c, words)
+            for c, words in pool
+            if c.passage.article.id not in seen
         ]
         options = [o for o in options if o[0] >= COVER_MIN_NEW]
         if not options:
             break
-        _, _, pick = max(options, key=lambda o: (o[0], o[1]))
+        _, _, pick, words = max(options, key=lambda o: (o[0], o[1]))
         chosen.append(pick)
-        covered |= _words(pick) & wanted
+        covered |= words
     return chosen
 
 
