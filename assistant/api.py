@@ -187,6 +187,21 @@ class Assistant:
             [make_article(text, title=title, outlet=outlet, url=url, published=published)]
         )
 
+    def optimize(self) -> UpdateReport:
+        """Merge every segment of the index into one, dropping deleted chunks for good.
+
+        Updates write small segments and merge the smallest ones past a count on their own;
+        this is for after a bulk build or many removals. Crash-safe like every write.
+        """
+        self.last_report = self._apply(optimize=True)
+        return self.last_report
+
+    def verify(self) -> None:
+        """Re-read every file of the index against its checksum (opening checks each file once
+        and then trusts it while its size, time and inode stay the same); raises
+        IndexCorruptError naming the damaged file."""
+        Snapshot(self.index_dir, recheck=True)
+
     def remove(self, article_ids: Sequence[str]) -> UpdateReport:
         """Remove articles by id; an id the index doesn't hold raises ArticleNotFoundError
         and nothing is removed."""
@@ -203,7 +218,7 @@ class Assistant:
     # -- reading ---------------------------------------------------------------------------
     def _open_snapshot(self) -> Snapshot:
         with self._lock:
-            snapshot = Snapshot(self.index_dir)
+            snapshot = Snapshot(self.index_dir, previous=self._snapshot)
             wanted = (
                 self._embedder.name
                 if self._embedder

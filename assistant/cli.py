@@ -1,4 +1,4 @@
-"""`assistant index build|update|info|remove`, `assistant search`, `assistant ask`: thin over the API.
+"""`assistant index build|update|info|list|remove|optimize|verify`, `assistant search`, `assistant ask`: thin over the API.
 
 Errors the assistant raises on purpose print one line that says what to do, and exit 1.
 """
@@ -103,6 +103,33 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    before = len(assistant.info()["segments"])
+    report = assistant.optimize()
+    after = len(assistant.info()["segments"])
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "segments_before": before,
+                    "segments_after": after,
+                    "seconds": round(report.seconds, 3),
+                }
+            )
+        )
+    else:
+        print(f"{before} segment(s) merged into {after} in {report.seconds:.1f} s")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    assistant = Assistant.open(settings=_settings(args))
+    assistant.verify()
+    print(f"every file of the index at {assistant.index_dir} matches its checksum")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
     info = assistant.info()
@@ -119,6 +146,13 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"chunking:  {info['chunking']}")
         print(f"articles:  {counts.get('articles')}")
         print(f"chunks:    {counts.get('chunks')}")
+        segments = info.get("segments", [])
+        stored = sum(int(e.get("chunks", 0)) for e in segments)  # type: ignore[union-attr]
+        dead = stored - int(counts.get("chunks", 0))
+        print(
+            f"segments:  {len(segments)}"
+            + (f" ({dead} deleted chunks until `assistant index optimize`)" if dead else "")
+        )
         span = f"{held['first']} to {held['last']}" if held["first"] else "none dated"
         print(f"published: {span} ({info['undated']} undated)")
         listed = ", ".join(f"{name} ({n})" for name, n in info["outlets"].items())
@@ -223,6 +257,12 @@ def parser() -> argparse.ArgumentParser:
         "info", parents=[common], help="show the index: model, counts, outlets, date range"
     )
     i.set_defaults(func=cmd_info)
+    o = isub.add_parser("optimize", parents=[common], help="merge the index's segments into one")
+    o.set_defaults(func=cmd_optimize)
+    v = isub.add_parser(
+        "verify", parents=[common], help="re-read every index file against its checksum"
+    )
+    v.set_defaults(func=cmd_verify)
     li = isub.add_parser(
         "list", parents=[common, filters], help="list article ids, dates, outlets and titles"
     )

@@ -1,5 +1,6 @@
-"""Crash safety: an update or build SIGKILLed at random moments leaves the old index or the new
-one, never a mix, and the next update completes normally (no stale lock or temp folder)."""
+"""Crash safety: an update, a build or a merge of segments SIGKILLed at random moments leaves the
+old index or the new one, never a mix, and the next write completes normally (no stale lock or
+temp folder)."""
 
 from __future__ import annotations
 
@@ -30,13 +31,14 @@ QUERIES = [
 ]
 KILLS_UPDATE = 20
 KILLS_BUILD = 20
+KILLS_OPTIMIZE = 12
 
 
 def results(index, embedder):
     a = Assistant.open(index, embedder=embedder)
-    return [[(p.article.id, p.start) for p in a.search(q, k=5)] for q in QUERIES], a.info()[
-        "counts"
-    ]
+    info = a.info()
+    found = [[(p.article.id, p.start) for p in a.search(q, k=5)] for q in QUERIES]
+    return found, info["counts"], len(info["segments"])
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +65,21 @@ def start(*args):
     )
 
 
-@pytest.mark.parametrize("kind", ["update", "build"])
+@pytest.mark.parametrize("kind", ["update", "build", "optimize"])
 def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path, embedder, batch, kind):
     base = tmp_path / "base"
-    Assistant.build([REPORTS], index_dir=base, embedder=embedder)
+    built = Assistant.build([REPORTS], index_dir=base, embedder=embedder)
+    if kind == "optimize":  # two segments to merge
+        built.update([batch])
     before = results(base, embedder)
 
     finished = tmp_path / "finished"
     shutil.copytree(base, finished)
-    args = [kind, str(batch)] if kind == "update" else [kind, "--force", str(REPORTS), str(batch)]
+    args = {
+        "update": [kind, str(batch)],
+        "build": [kind, "--force", str(REPORTS), str(batch)],
+        "optimize": [kind],
+    }[kind]
     began = time.monotonic()
     assert start(*args, "--index", str(finished)).wait(timeout=600) == 0
     duration = time.monotonic() - began
@@ -80,7 +88,8 @@ def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path, embedder, ba
 
     rng = random.Random(7)
     outcomes = {"before": 0, "after": 0}
-    for i in range(KILLS_UPDATE if kind == "update" else KILLS_BUILD):
+    kills = {"update": KILLS_UPDATE, "build": KILLS_BUILD, "optimize": KILLS_OPTIMIZE}[kind]
+    for i in range(kills):
         index = tmp_path / f"run{i}"
         shutil.copytree(base, index)
         proc = start(*args, "--index", str(index))
@@ -92,9 +101,12 @@ def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path, embedder, ba
         outcomes["before" if state == before else "after"] += 1
         if i % 3 == 0:  # the next update completes normally: no stale lock or temp folder blocks it
             a = Assistant.open(index, embedder=embedder)
-            a.update([batch]) if kind == "update" else Assistant.build(
-                [REPORTS, batch], index_dir=index, embedder=embedder, overwrite=True
-            )
+            if kind == "update":
+                a.update([batch])
+            elif kind == "build":
+                Assistant.build([REPORTS, batch], index_dir=index, embedder=embedder, overwrite=True)
+            else:
+                a.optimize()
             assert results(index, embedder) == after
             assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
         shutil.rmtree(index)

@@ -149,16 +149,16 @@ def test_each_title_has_one_vector_that_follows_updates_and_removal(
     tmp_path, embedder, reports_copy
 ):
     a = Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=embedder)
-    assert a.snapshot._titles.ntotal == 1
+    assert a.snapshot.vector_count("titles") == 1
     (reports_copy / "extra.txt").write_text(
         "Ferry service resumes to the island\n\nBoats sailed again on Sunday after the storms."
     )
     a.update([reports_copy])
-    assert a.snapshot._titles.ntotal == 2
+    assert a.snapshot.vector_count("titles") == 2
     top = a.search("When did the island ferries start again?", k=1, methods=("title",))[0]
     assert top.article.title == "Ferry service resumes to the island" and top.start == 0
     a.remove([top.article.id])
-    assert a.snapshot._titles.ntotal == 1
+    assert a.snapshot.vector_count("titles") == 1
 
 
 class CountingEmbedder:
@@ -183,7 +183,7 @@ def test_a_rebuild_embeds_no_chunk_and_no_title_again(tmp_path, embedder, report
         [reports_copy], index_dir=tmp_path / "i", embedder=counting, overwrite=True
     )
     assert first > 0 and counting.texts == first
-    assert rebuilt.snapshot._titles.ntotal == 1
+    assert rebuilt.snapshot.vector_count("titles") == 1
 
 
 def test_open_missing_index_says_how_to_build(tmp_path):
@@ -211,13 +211,18 @@ def test_format_mismatch_names_the_rebuild_command(seed_index, tmp_path):
         Assistant.open(copy)
 
 
-@pytest.mark.parametrize("victim", ["vectors.faiss", "store.sqlite", "titles.faiss"])
+@pytest.mark.parametrize(
+    "victim", ["vectors.faiss", "store.sqlite", "titles.faiss", "terms-chunk.npy", "catalog"]
+)
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 def test_altered_index_file_is_detected(seed_index, tmp_path, victim, damage):
     copy = tmp_path / "copy"
     shutil.copytree(seed_index, copy)
-    gen = json.loads((copy / "manifest.json").read_text())["generation"]
-    path = copy / gen / victim
+    manifest = json.loads((copy / "manifest.json").read_text())
+    if victim == "catalog":
+        path = copy / manifest["catalog"]
+    else:
+        path = copy / manifest["segments"][0]["name"] / victim
     data = bytearray(path.read_bytes())
     if damage == "truncate":
         data = data[: len(data) // 2]
@@ -266,14 +271,12 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(
 ):
     import datetime as dt
 
-    import faiss
-
     from assistant import Filters
     from assistant.ingest import make_article
-    from assistant.store import writer
+    from assistant.store import segment
 
-    monkeypatch.setattr(writer, "IVF_THRESHOLD", 40)
-    monkeypatch.setattr(writer, "TITLES_IVF_THRESHOLD", 40)
+    monkeypatch.setattr(segment, "IVF_THRESHOLD", 40)
+    monkeypatch.setattr(segment, "TITLES_IVF_THRESHOLD", 40)
     topics = [
         "grain exports from Odesa",
         "shelling near Bakhmut",
@@ -298,9 +301,9 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(
     ]
     a = Assistant.build([], index_dir=tmp_path / "i", embedder=embedder)
     a.add_articles(articles)
-    assert isinstance(faiss.downcast_index(a.snapshot.vectors), faiss.IndexIVF)
-    assert isinstance(faiss.downcast_index(a.snapshot._titles), faiss.IndexIVF)
-    assert a.snapshot.vectors.ntotal == 48
+    assert a.snapshot.vector_kinds() == ["IndexIVFScalarQuantizer"]
+    assert a.snapshot.vector_kinds("titles") == ["IndexIVFScalarQuantizer"]
+    assert a.snapshot.vector_count() == 48
     by_title = a.search(
         "Kerch bridge blast", k=2, methods=("title",), filters=Filters(outlets=("wire a",))
     )
@@ -316,10 +319,10 @@ def test_a_large_index_switches_to_ivf_and_keeps_updates_filters_and_removal(
         title="Kerch divers",
         outlet="Wire C",
     )
-    assert a.snapshot.vectors.ntotal == 49
+    assert a.snapshot.vector_count() == 49
     assert a.search("divers inspected the Kerch bridge", k=1)[0].article.title == "Kerch divers"
     a.remove([articles[0].id])
-    assert a.snapshot.vectors.ntotal == 48 and a.snapshot._titles.ntotal == 48
+    assert a.snapshot.vector_count() == 48 and a.snapshot.vector_count("titles") == 48
 
 
 def test_the_manifest_records_what_defines_terms_and_vectors(seed_index):
@@ -431,7 +434,7 @@ def test_build_force_replaces_a_broken_index_without_reusing_damage(
     if damage == "manifest":
         (index / "manifest.json").write_text("{ not json")
     else:
-        vectors = index / manifest["generation"] / "vectors.faiss"
+        vectors = index / manifest["segments"][0]["name"] / "vectors.faiss"
         data = bytearray(vectors.read_bytes())
         data[-10] ^= 0xFF
         vectors.write_bytes(bytes(data))

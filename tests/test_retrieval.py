@@ -88,7 +88,7 @@ def test_narrow_filter_still_returns_k_passages(dated):
 def test_filter_arrays_select_the_same_chunks_as_sql(dated, since, until, outlets):
     snap = dated.snapshot
     fast = snap.chunk_ids_where(since=since, until=until, outlets=outlets)
-    slow = snap._chunk_ids_sql(since=since, until=until, outlets=outlets, article_ids=())
+    slow = snap._chunk_ids_of(since=since, until=until, outlets=outlets, article_ids=())
     assert sorted(fast.tolist()) == sorted(slow.tolist())
 
 

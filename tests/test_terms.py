@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from assistant.store.terms import TermIndex
+from assistant.store.format import TERM_FILES
+from assistant.store.terms import SegmentedTerms, TermIndex, merged
 from assistant.text.tokens import query_terms
 from assistant.text.tokens import terms as tokens
 
@@ -93,11 +94,12 @@ def test_removing_every_chunk_leaves_an_empty_index():
 
 def test_file_round_trip_keeps_scores(tmp_path):
     index = build()
-    index.save(tmp_path / "terms.npz")
-    loaded = TermIndex.load(tmp_path / "terms.npz")
+    index.save(tmp_path, TERM_FILES)
+    loaded = TermIndex.load(tmp_path, TERM_FILES)
     assert loaded.search(["russian", "cafe"], 5) == index.search(["russian", "cafe"], 5)
-    TermIndex.empty().save(tmp_path / "empty.npz")
-    assert len(TermIndex.load(tmp_path / "empty.npz")) == 0
+    (tmp_path / "empty").mkdir()
+    TermIndex.empty().save(tmp_path / "empty", TERM_FILES)
+    assert len(TermIndex.load(tmp_path / "empty", TERM_FILES)) == 0
 
 
 @pytest.mark.parametrize(
@@ -118,3 +120,39 @@ def test_top_is_the_exact_best_with_ties_broken_by_chunk_id(n, nonzero, levels):
     ids = np.flatnonzero(scores)
     full_sort = ids[np.lexsort((ids, -scores[ids]))][:100]
     assert TermIndex.top(scores, 100) == [(int(c), float(scores[c])) for c in full_sort]
+
+
+MORE = {
+    5: ("Odesa", "Grain ships left Odesa as Russian shelling paused."),
+    6: ("Kyiv", "Power cuts hit Kyiv after Russian missile strikes on the grid."),
+    7: ("Lyman", "Troops cleared mines around Lyman."),
+}
+
+
+@pytest.mark.parametrize("dead", [[], [2], [5, 1], [6, 7]])
+def test_segments_scored_together_rank_like_one_merged_index(dead):
+    first, second = build(DOCS), build(MORE)
+    owner = np.full(8, -1, dtype=np.int16)
+    owner[list(DOCS)] = 0
+    owner[list(MORE)] = 1
+    owner[dead] = -1
+    together = SegmentedTerms(
+        [(0, first, bool(set(dead) & set(DOCS))), (1, second, bool(set(dead) & set(MORE)))], owner
+    )
+    live = {k: v for k, v in (DOCS | MORE).items() if k not in dead}
+    one = build(live)
+    folded = merged(
+        [
+            (first, ~np.isin(first.doc_ids, dead)),
+            (second, ~np.isin(second.doc_ids, dead)),
+        ]
+    )
+    for query in (["russian", "troop"], ["kyiv", "cafe"], ["lyman"], ["grain", "odesa"]):
+        want = one.search(query, 10)
+        got = together.top(together.scores(query), 10)
+        assert [c for c, _ in got] == [c for c, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want])
+        again = folded.search(query, 10)
+        assert [c for c, _ in again] == [c for c, _ in want]
+        assert [s for _, s in again] == pytest.approx([s for _, s in want])
+    assert len(together) == len(one) == len(folded)

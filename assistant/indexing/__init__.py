@@ -111,9 +111,11 @@ def apply(
     remove: Iterable[str] = (),
     sync: bool = False,
     fresh: bool = False,
+    optimize: bool = False,
     progress: Progress | None = None,
 ) -> UpdateReport:
-    """Add what ``paths`` and ``articles`` hold, remove ``remove``, and swap in the result."""
+    """Add what ``paths`` and ``articles`` hold, remove ``remove``, and swap in the result;
+    ``optimize`` also merges every segment into one."""
     began = time.perf_counter()
     paths = list(paths)
     report = load_paths(paths) if paths else IngestReport()
@@ -129,6 +131,7 @@ def apply(
         chunking=chunking,
         fresh=fresh,
         versions=index_versions(embedder),
+        merge_all=optimize,
     ) as writer:
         existing = writer.article_ids()
         new = [a for a in report.articles if a.id not in existing]

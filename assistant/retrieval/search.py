@@ -129,7 +129,7 @@ def search(
     for cid in fusion.cap_per_article(order, article_of, k, max_per_article):
         ref = refs[cid]
         sig = signals[cid]
-        sig.setdefault("dense", float(np.dot(query.vector, snapshot.vectors.reconstruct(cid))))
+        sig.setdefault("dense", float(np.dot(query.vector, snapshot.vector(cid))))
         passages.append(
             Passage(
                 chunk=snapshot.chunk(ref),

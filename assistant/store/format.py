@@ -1,4 +1,4 @@
-"""The index's on-disk format: names, schema, manifest, checksums, atomic JSON writes."""
+"""The index's on-disk format: names, schemas, manifest, checksums, atomic JSON writes."""
 
 from __future__ import annotations
 
@@ -14,15 +14,30 @@ from typing import Any
 from ..errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ..types import Article
 
-FORMAT_VERSION = 3  # 2: keyword index moved from SQLite FTS5 to terms.npz; 3: titles.faiss
+# 2: keyword index moved from SQLite FTS5 to terms.npz; 3: titles.faiss; 4: segments + catalog
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
+LOCK = ".lock"
+VERIFIED = ".verified.json"  # checksums already verified, by file identity (see reader.py)
+SEGMENT_PREFIX = "seg-"
+CATALOG_PREFIX = "catalog-"
+# Files of one segment.
 STORE = "store.sqlite"
 VECTORS = "vectors.faiss"
-TERMS = "terms.npz"  # the keyword index, see terms.py
 TITLES = "titles.faiss"  # one vector per article title, id = the article's first chunk id
-LOCK = ".lock"
+TERMS = "terms.npz"  # format 3's keyword index (read only to reuse vectors on a rebuild)
+TERM_FILES = {  # the keyword index, see terms.py; plain .npy files, memory-mapped when read
+    "vocab": "terms-vocab.npy",
+    "term_ptr": "terms-ptr.npy",
+    "post_chunk": "terms-chunk.npy",
+    "post_tf": "terms-tf.npy",
+    "doc_ids": "terms-docs.npy",
+    "doc_len": "terms-len.npy",
+}
+CHUNK_TABLE = "chunks.npy"  # (chunk id, publication day ordinal or -1, outlet number) per chunk
+SEGMENT_FILES = (STORE, VECTORS, TITLES, CHUNK_TABLE, *TERM_FILES.values())
 
-SCHEMA = """
+SEGMENT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, source_id TEXT, title TEXT, outlet TEXT, url TEXT, path TEXT,
     published TEXT, date_source TEXT, text TEXT NOT NULL, added TEXT
@@ -32,21 +47,41 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
 CREATE TABLE IF NOT EXISTS titles (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL, hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS titles_article ON titles(article_id);
 CREATE INDEX IF NOT EXISTS titles_hash ON titles(hash);
-CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
+"""
+
+# The catalog: every live article's metadata and segment, what was deleted from older segments,
+# and which file and which source id name which article. Small (no text): a write copies it.
+CATALOG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, segment TEXT NOT NULL, source_id TEXT, title TEXT, outlet TEXT,
+    url TEXT, path TEXT, published TEXT, date_source TEXT, chunks INTEGER NOT NULL,
+    length INTEGER NOT NULL, opening TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_segment ON articles(segment);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE INDEX IF NOT EXISTS articles_source_id ON articles(source_id);
+CREATE INDEX IF NOT EXISTS articles_length ON articles(length);
+CREATE TABLE IF NOT EXISTS dead_chunks (
+    id INTEGER PRIMARY KEY, segment TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_chunks_segment ON dead_chunks(segment);
 CREATE TABLE IF NOT EXISTS source_ids (
     source_id TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (source_id, article_id)
 );
 CREATE TABLE IF NOT EXISTS sources (
     file TEXT NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (file, article_id)
 );
+CREATE INDEX IF NOT EXISTS sources_article ON sources(article_id);
 """
+
+# Format 3 kept everything in one generation folder with this schema (read to reuse vectors).
+SCHEMA = SEGMENT_SCHEMA
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -96,6 +131,13 @@ def _row_to_article(row: sqlite3.Row | tuple[Any, ...]) -> Article:
 
 
 _ARTICLE_COLUMNS = "id, source_id, title, outlet, url, path, published, date_source, text"
+
+
+def file_record(path: Path) -> dict[str, Any]:
+    """Return a file's size and checksum for the manifest, after flushing it to disk."""
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+    return {"bytes": path.stat().st_size, "sha256": _sha256(path)}
 
 
 def read_manifest(index_dir: Path, *, any_format: bool = False) -> dict[str, Any]:

@@ -4,12 +4,13 @@ Terms come from ``text.tokens.terms``, the tokenizer questions go through too (F
 queries, which this replaced, took ~27 ms at 44k chunks; scoring posting arrays with numpy
 takes ~1-2 ms). A chunk's title counts twice (BM25F-style field weight).
 
-On disk (``terms.npz``, plain arrays, loaded with ``allow_pickle=False``):
+On disk (one segment's ``terms-*.npy``, plain arrays, memory-mapped, never unpickled):
 ``vocab`` (UTF-8 terms joined by newlines), ``term_ptr`` (postings of term t are
 ``term_ptr[t]:term_ptr[t+1]``), ``post_chunk`` (chunk ids, ascending within a term),
 ``post_tf`` (weighted term frequency), ``doc_ids`` and ``doc_len`` (every chunk and its
-weighted length). An update loads these, drops removed chunks, and merges the new ones without
-re-tokenising anything already indexed.
+weighted length). A segment's index never changes; ``SegmentedTerms`` scores the live chunks of
+every segment with the statistics of all of them together, so the ranking is the one a single
+merged index would give; ``merged`` folds segments' postings together without re-tokenising.
 """
 
 from __future__ import annotations
@@ -55,10 +56,25 @@ class TermIndex:
         self.post_tf = post_tf
         self.doc_ids = doc_ids
         self.doc_len = doc_len
-        size = int(doc_ids.max()) + 1 if len(doc_ids) else 0
-        self._len_by_id = np.zeros(size, dtype=np.float32)
-        self._len_by_id[doc_ids] = doc_len
+        self._lengths: np.ndarray | None = None
         self.avg_len = float(doc_len.mean()) if len(doc_len) else 1.0
+
+    @property
+    def _len_by_id(self) -> np.ndarray:
+        if self._lengths is None:
+            size = int(self.doc_ids.max()) + 1 if len(self.doc_ids) else 0
+            lengths = np.zeros(size, dtype=np.float32)
+            lengths[self.doc_ids] = self.doc_len
+            self._lengths = lengths
+        return self._lengths
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (chunk ids, weighted term frequencies) of one term; empty when absent."""
+        t = self.term_of.get(term)
+        if t is None:
+            return _NO_DOCS, _NO_TF
+        a, b = int(self.term_ptr[t]), int(self.term_ptr[t + 1])
+        return self.post_chunk[a:b], self.post_tf[a:b]
 
     @classmethod
     def empty(cls) -> TermIndex:
@@ -153,31 +169,139 @@ class TermIndex:
 
     # ---- disk ---------------------------------------------------------------------------------
 
-    def save(self, path: Path) -> None:
-        with path.open("wb") as f:
-            np.savez(
-                f,
-                vocab=np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
-                term_ptr=self.term_ptr,
-                post_chunk=self.post_chunk,
-                post_tf=self.post_tf,
-                doc_ids=self.doc_ids,
-                doc_len=self.doc_len,
-            )
+    def save(self, folder: Path, names: dict[str, str]) -> None:
+        """Write the arrays as plain .npy files named by ``names`` (format.TERM_FILES)."""
+        arrays = {
+            "vocab": np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
+            "term_ptr": np.asarray(self.term_ptr, dtype=np.int64),
+            "post_chunk": np.asarray(self.post_chunk, dtype=np.int32),
+            "post_tf": np.asarray(self.post_tf, dtype=np.uint16),
+            "doc_ids": np.asarray(self.doc_ids, dtype=np.int32),
+            "doc_len": np.asarray(self.doc_len, dtype=np.float32),
+        }
+        for key, name in names.items():
+            with (folder / name).open("wb") as f:
+                np.save(f, arrays[key], allow_pickle=False)
 
     @classmethod
-    def load(cls, path: Path) -> TermIndex:
-        with np.load(path, allow_pickle=False) as data:
-            raw = data["vocab"].tobytes().decode("utf-8")
-            vocab = raw.split("\n") if raw else []
-            return cls(
-                vocab,
-                data["term_ptr"],
-                data["post_chunk"],
-                data["post_tf"],
-                data["doc_ids"],
-                data["doc_len"],
+    def load(cls, folder: Path, names: dict[str, str]) -> TermIndex:
+        """Read what ``save`` wrote; the posting arrays are memory-mapped, not read."""
+        data = {
+            key: np.load(
+                folder / name, mmap_mode=None if key == "vocab" else "r", allow_pickle=False
             )
+            for key, name in names.items()
+        }
+        raw = data["vocab"].tobytes().decode("utf-8")
+        return cls(
+            raw.split("\n") if raw else [],
+            data["term_ptr"],
+            data["post_chunk"],
+            data["post_tf"],
+            data["doc_ids"],
+            data["doc_len"],
+        )
+
+
+_NO_DOCS = np.zeros(0, np.int32)
+_NO_TF = np.zeros(0, np.uint16)
+
+
+class SegmentedTerms:
+    """BM25 over several segments' term indexes as if they were one: document frequencies,
+    document count and average length count only live chunks (``owner[chunk id]`` is the
+    chunk's segment number, -1 once deleted), so a segmented index ranks like a merged one."""
+
+    def __init__(self, parts: list[tuple[int, TermIndex, bool]], owner: np.ndarray) -> None:
+        """``parts``: (segment number, its term index, whether some of its chunks are dead)."""
+        self.parts = parts
+        self.owner = owner
+        self.lengths = np.zeros(len(owner), dtype=np.float32)
+        total, count = 0.0, 0
+        for number, index, has_dead in parts:
+            ids, lens = np.asarray(index.doc_ids), np.asarray(index.doc_len)
+            if has_dead:
+                live = owner[ids] == number
+                ids, lens = ids[live], lens[live]
+            self.lengths[ids] = lens
+            total += float(lens.sum(dtype=np.float64))
+            count += len(ids)
+        self.count = count
+        self.avg_len = total / count if count else 1.0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def scores(self, words: Iterable[str]) -> np.ndarray | None:
+        """Return BM25 scores indexed by chunk id (see ``TermIndex.scores``)."""
+        if not self.count:
+            return None
+        scores = np.zeros(len(self.owner), dtype=np.float32)
+        hit = False
+        for term in dict.fromkeys(t for t in words if t):
+            found = []
+            for number, index, has_dead in self.parts:
+                docs, tf = index.postings(term)
+                if has_dead and len(docs):
+                    live = self.owner[docs] == number
+                    docs, tf = docs[live], tf[live]
+                if len(docs):
+                    found.append((docs, tf))
+            if not found:
+                continue
+            df = sum(len(d) for d, _ in found)
+            idf = np.log1p((self.count - df + 0.5) / (df + 0.5))
+            for docs, tf in found:
+                tf = tf.astype(np.float32)
+                norm = K1 * (1 - B + B * self.lengths[docs] / self.avg_len)
+                scores[docs] += idf * tf * (K1 + 1) / (tf + norm)
+            hit = True
+        return scores if hit else None
+
+    top = staticmethod(TermIndex.top)
+
+
+def merged(parts: list[tuple[TermIndex, np.ndarray | None]]) -> TermIndex:
+    """Return one index holding the postings of ``parts`` (each with a boolean mask over its
+    doc_ids of the chunks to keep, or None for all): how segments are folded together."""
+    term_of: dict[str, int] = {}
+    terms_, chunks, tfs, doc_ids, doc_len = [], [], [], [], []
+    for index, keep_docs in parts:
+        mapping = np.fromiter(
+            (term_of.setdefault(t, len(term_of)) for t in index.vocab),
+            dtype=np.int64,
+            count=len(index.vocab),
+        )
+        counts = np.diff(np.asarray(index.term_ptr))
+        term = np.repeat(mapping, counts)
+        chunk = np.asarray(index.post_chunk)
+        tf = np.asarray(index.post_tf)
+        ids, lens = np.asarray(index.doc_ids), np.asarray(index.doc_len)
+        if keep_docs is not None:
+            live_ids = ids[keep_docs]
+            keep = np.isin(chunk, live_ids)
+            term, chunk, tf = term[keep], chunk[keep], tf[keep]
+            ids, lens = live_ids, lens[keep_docs]
+        terms_.append(term)
+        chunks.append(chunk.astype(np.int32))
+        tfs.append(tf.astype(np.uint16))
+        doc_ids.append(ids.astype(np.int32))
+        doc_len.append(lens.astype(np.float32))
+    vocab = sorted(term_of, key=term_of.__getitem__)
+    if not terms_:
+        return TermIndex.empty()
+    term = np.concatenate(terms_)
+    chunk = np.concatenate(chunks)
+    tf = np.concatenate(tfs)
+    del terms_, chunks, tfs
+    order = np.lexsort((chunk, term))
+    term, chunk, tf = term[order], chunk[order], tf[order]
+    del order
+    counts = np.bincount(term, minlength=len(vocab))
+    term_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(counts, out=term_ptr[1:])
+    result = TermIndex(vocab, term_ptr, chunk, tf, np.concatenate(doc_ids), np.concatenate(doc_len))
+    return result.compacted() if (counts == 0).any() else result
 
 
 def _above_cut(scores: np.ndarray, limit: int) -> np.ndarray:

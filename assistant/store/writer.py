@@ -1,4 +1,7 @@
-"""Writing an index: build the next generation beside the current one, then swap the manifest."""
+"""Writing an index: new articles go into new segments, deletions into a copy of the catalog,
+then one manifest swap makes the change visible. Nothing the current manifest names is ever
+modified, so a crash at any moment leaves the old index whole, and the cost of a write is the
+size of the change (plus the catalog copy), not the size of the index."""
 
 from __future__ import annotations
 
@@ -17,135 +20,99 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ..errors import IndexLockedError, IndexMismatchError, IndexStoreError
+from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexStoreError
 from ..types import Article, Chunk
 from .format import (
-    _ARTICLE_COLUMNS,
+    CATALOG_PREFIX,
+    CATALOG_SCHEMA,
     FORMAT_VERSION,
     LOCK,
     MANIFEST,
-    SCHEMA,
+    SEGMENT_PREFIX,
     STORE,
-    TERMS,
     TITLES,
     VECTORS,
     _fsync_dir,
     _sha256,
     _write_json_atomic,
+    file_record,
     read_manifest,
     rebuild_hint,
 )
-from .terms import TermIndex
+from .segment import Segment, SegmentBuilder, merge
 
-IVF_THRESHOLD = 200_000  # chunks; above it the exact index is replaced by IVF (benchmarks/scale.py)
-TITLES_IVF_THRESHOLD = 50_000  # titles; exact search of 100k title vectors takes ~4 ms, IVF ~0.3
-IVF_TRAIN_PER_LIST = 64  # training vectors per inverted list (capped by the index size)
-
-
-def new_vector_index(dim: int) -> faiss.Index:
-    """Return an empty vector index: exact inner product over float16 copies of the vectors.
-
-    Measured at 44k chunks (one thread): 1.3 ms per search against 2.8 ms for float32 flat,
-    recall@10 1.000 against it, half the disk and RAM.
-    """
-    codes = faiss.IndexScalarQuantizer(
-        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-    )
-    return faiss.IndexIDMap2(codes)
+SEGMENT_CHUNKS = 250_000  # a build seals a segment at this many chunks: memory stays bounded
+MAX_SEGMENTS = 10  # past this many segments, a write ends by merging the smallest ones
+CATALOG_STAGED = "catalog.sqlite"
 
 
-def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
-    """Return an IVF index (int8 scalar-quantised lists) holding the vectors and ids of ``exact``.
+class _Legacy:
+    """A format-3 generation read only as an embedding cache on a rebuild (no re-embedding)."""
 
-    ~4*sqrt(n) lists, trained on a sample; later updates add to the trained lists without
-    retraining. A hash-table direct map keeps ``reconstruct`` and ``remove_ids`` working.
-    Measured at 1M synthetic news-like vectors: 0.3 ms per search at nprobe 16, recall@10
-    0.987 against exact (benchmarks/README.md).
-    """
-    n = exact.ntotal
-    ids = faiss.vector_to_array(exact.id_map).astype(np.int64)
-    vectors = exact.index.reconstruct_n(0, n)
-    nlist = max(1, int(4 * np.sqrt(n)))
-    quantizer = faiss.IndexFlatIP(dim)
-    ivf = faiss.IndexIVFScalarQuantizer(
-        quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-    )
-    sample = np.random.default_rng(seed).choice(
-        n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False
-    )
-    ivf.train(vectors[np.sort(sample)])
-    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-    ivf.add_with_ids(vectors, ids)
-    return ivf
+    def __init__(self, gen: Path) -> None:
+        self.db = sqlite3.connect(f"file:{gen / STORE}?mode=ro", uri=True)
+        self.vectors = faiss.read_index(str(gen / VECTORS))
+        has_titles = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='titles'"
+        ).fetchone()
+        self.titles = (
+            faiss.read_index(str(gen / TITLES)) if has_titles and (gen / TITLES).exists() else None
+        )
 
+    def lookup(self, table: str, h: str) -> np.ndarray | None:
+        index = self.vectors if table == "chunks" else self.titles
+        if index is None:
+            return None
+        row = self.db.execute(f"SELECT id FROM {table} WHERE hash = ? LIMIT 1", (h,)).fetchone()
+        return index.reconstruct(int(row[0])) if row else None
 
-def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    return (
-        db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
-        is not None
-    )
-
-
-def is_ivf(index: faiss.Index) -> bool:
-    return isinstance(faiss.downcast_index(index), faiss.IndexIVF)
+    def close(self) -> None:
+        self.db.close()
 
 
 class Writer:
-    """Builds the next generation of an index; use through ``write_generation``."""
+    """One write to an index; use through ``write_generation``."""
 
-    def __init__(self, index_dir: Path, gen_dir: Path, dim: int, base: Path | None = None) -> None:
-        """Write into ``gen_dir`` (holding a copy of the store, or nothing); the vector and
-        keyword files are read from ``base`` (the current generation) and written anew."""
+    def __init__(
+        self,
+        index_dir: Path,
+        staging: Path,
+        dim: int,
+        old: dict[str, Any] | None,
+        fresh: bool,
+    ) -> None:
         self.index_dir = index_dir
-        self.gen_dir = gen_dir
-        self.db = sqlite3.connect(gen_dir / STORE)
-        self.db.executescript(SCHEMA)
-        base = base or gen_dir
-        vec_path = base / VECTORS
-        if vec_path.exists():
-            self.vectors = faiss.read_index(str(vec_path))
-        else:
-            self.vectors = new_vector_index(dim)
-        titles_path = base / TITLES
-        self.titles = (
-            faiss.read_index(str(titles_path)) if titles_path.exists() else new_vector_index(dim)
-        )
-        terms_path = base / TERMS
-        self.terms = (
-            TermIndex.load(terms_path) if terms_path.exists() else TermIndex.empty()
-        ).edit()
+        self.staging = staging
         self.dim = dim
-        self._cache: tuple[sqlite3.Connection, Any, Any] | None = None
+        self.catalog = sqlite3.connect(staging / CATALOG_STAGED)
+        self.catalog.executescript(CATALOG_SCHEMA)
+        current = old if old and old.get("format") == FORMAT_VERSION else None
+        self.segments: dict[str, Segment] = {}
+        self.entries: list[dict[str, Any]] = []
+        if current and not fresh:
+            self.entries = list(current["segments"])
+            self.segments = {e["name"]: Segment(index_dir / e["name"], e) for e in self.entries}
+        self.next_id = int(current["next_chunk_id"]) if current and not fresh else 1
+        self.next_segment = int(current["next_segment"]) if current else 1
+        self.builder: SegmentBuilder | None = None
+        self.sealed: list[dict[str, Any]] = []
+        self.merge_all = False
+        self._caches: list[Any] = []
 
-    def attach_cache(self, gen_dir: Path) -> None:
-        """Reuse vectors of an older generation built with the same model (no re-embedding)."""
-        db = sqlite3.connect(f"file:{gen_dir / STORE}?mode=ro", uri=True)
-        titles = None  # format 2 had no titles: those are embedded anew
-        if (gen_dir / TITLES).exists() and _has_table(db, "titles"):
-            titles = faiss.read_index(str(gen_dir / TITLES))
-        self._cache = (db, faiss.read_index(str(gen_dir / VECTORS)), titles)
+    # ---- the embedding cache ------------------------------------------------------------------
 
-    def article_ids(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT id FROM articles")}
+    def attach_cache(self, old: dict[str, Any]) -> None:
+        """Reuse vectors of the index being replaced (same model): nothing is embedded twice."""
+        if old.get("format") == FORMAT_VERSION:
+            for entry in old["segments"]:
+                self._caches.append(Segment(self.index_dir / entry["name"], entry))
+        elif old.get("generation"):
+            self._caches.append(_Legacy(self.index_dir / old["generation"]))
 
-    def same_text(self, articles: Sequence[Article]) -> dict[str, tuple[str, str]]:
-        """Return, for each given article whose exact text is already stored under another
-        id, that (id, outlet). One pass over lengths and openings, then exact comparisons."""
-        if not articles:
-            return {}
-        wanted = {(len(a.text), a.text[:64]): a for a in articles}
-        out: dict[str, tuple[str, str]] = {}
-        rows = self.db.execute(
-            "SELECT id, outlet, length(text), substr(text, 1, 64) FROM articles"
-        ).fetchall()
-        for id_, outlet, length, opening in rows:
-            a = wanted.get((length, opening))
-            if a is None or a.id == id_ or a.id in out:
-                continue
-            (text,) = self.db.execute("SELECT text FROM articles WHERE id = ?", (id_,)).fetchone()
-            if text == a.text:
-                out[a.id] = (id_, outlet or "")
-        return out
+    def close_cache(self) -> None:
+        for cache in self._caches:
+            cache.close()
+        self._caches = []
 
     def cached_vectors(
         self, hashes: Iterable[str], *, table: str = "chunks"
@@ -154,18 +121,56 @@ class Writer:
 
         ``table`` is "chunks" (chunk texts) or "titles" (article titles).
         """
+        sources: list[Any] = [self.builder] if self.builder else []
+        sources += [self._segment(e["name"]) for e in self.sealed]
+        sources += list(self.segments.values()) + self._caches
         out: dict[str, np.ndarray] = {}
-        sources = [(self.db, self.vectors, self.titles)] + ([self._cache] if self._cache else [])
         for h in set(hashes):
-            for db, vectors, titles in sources:
-                index = vectors if table == "chunks" else titles
-                if index is None:
-                    continue
-                row = db.execute(f"SELECT id FROM {table} WHERE hash = ? LIMIT 1", (h,)).fetchone()
-                if row:
-                    out[h] = index.reconstruct(int(row[0]))
+            for source in sources:
+                vector = source.lookup(table, h)
+                if vector is not None:
+                    out[h] = vector
                     break
         return out
+
+    # ---- what the index holds -----------------------------------------------------------------
+
+    def article_ids(self) -> set[str]:
+        return {r[0] for r in self.catalog.execute("SELECT id FROM articles")}
+
+    def same_text(self, articles: Sequence[Article]) -> dict[str, tuple[str, str]]:
+        """Return, for each given article whose exact text is already stored under another
+        id, that (id, outlet). Lengths and openings from the catalog, then exact comparisons."""
+        out: dict[str, tuple[str, str]] = {}
+        for a in articles:
+            for id_, outlet, segment in self.catalog.execute(
+                "SELECT id, outlet, segment FROM articles WHERE length = ? AND opening = ?",
+                (len(a.text), a.text[:64]),
+            ).fetchall():
+                if id_ != a.id and a.id not in out and self._text(segment, id_) == a.text:
+                    out[a.id] = (id_, outlet or "")
+        return out
+
+    def _text(self, segment: str, article_id: str) -> str | None:
+        if self.builder and segment == self.builder.name:
+            return self.builder.text(article_id)
+        rows = self._segment(segment).query("SELECT text FROM articles WHERE id = ?", (article_id,))
+        return rows[0][0] if rows else None
+
+    def _segment(self, name: str) -> Segment:
+        found = self.segments.get(name)
+        if found is None:  # sealed during this write
+            entry = next(e for e in self.sealed if e["name"] == name)
+            found = self.segments[name] = Segment(self.staging / name, entry)
+        return found
+
+    def counts(self) -> dict[str, int]:
+        articles, chunks = self.catalog.execute(
+            "SELECT count(*), coalesce(sum(chunks), 0) FROM articles"
+        ).fetchone()
+        return {"articles": int(articles), "chunks": int(chunks)}
+
+    # ---- changes ------------------------------------------------------------------------------
 
     def add(
         self,
@@ -175,11 +180,21 @@ class Writer:
         vectors: np.ndarray,
         title: tuple[str, np.ndarray] | None = None,
     ) -> None:
-        """Store one article with its chunks and their vectors, and its title's (hash, vector)."""
-        self.db.execute(
-            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        """Store one article (replacing a stored one with its id) with its chunks, their
+        vectors, and its title's (hash, vector)."""
+        self.remove([article.id])
+        if self.builder is not None and self.builder.chunks >= SEGMENT_CHUNKS:
+            self._seal()
+        if self.builder is None:
+            self.builder = SegmentBuilder(self.staging / self._new_segment_name(), self.dim)
+        ids = list(range(self.next_id, self.next_id + len(chunks)))
+        self.next_id += len(chunks)
+        self.builder.add(article, ids, chunks, hashes, vectors, title)
+        self.catalog.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 article.id,
+                self.builder.name,
                 article.source_id,
                 article.title,
                 article.outlet,
@@ -187,110 +202,164 @@ class Writer:
                 article.path,
                 article.published.isoformat() if article.published else None,
                 article.date_source,
-                article.text,
-                dt.datetime.now(dt.UTC).isoformat(),
+                len(chunks),
+                len(article.text),
+                article.text[:64],
             ),
         )
-        ids = []
-        for chunk, h in zip(chunks, hashes, strict=True):
-            cur = self.db.execute(
-                'INSERT INTO chunks (article_id, ordinal, start, "end", hash) VALUES (?,?,?,?,?)',
-                (article.id, chunk.ordinal, chunk.start, chunk.end, h),
-            )
-            ids.append(cur.lastrowid)
-            self.terms.add(cur.lastrowid, article.title, chunk.text)
-        if ids:
-            self.vectors.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
-            )
-        if ids and title is not None:
-            title_hash, title_vector = title
-            self.db.execute("INSERT INTO titles VALUES (?,?,?)", (ids[0], article.id, title_hash))
-            self.titles.add_with_ids(
-                np.ascontiguousarray(title_vector.reshape(1, -1), dtype=np.float32),
-                np.asarray([ids[0]], dtype=np.int64),
-            )
+
+    def _new_segment_name(self) -> str:
+        name = f"{SEGMENT_PREFIX}{self.next_segment:06d}"
+        self.next_segment += 1
+        return name
+
+    def _seal(self) -> None:
+        assert self.builder is not None
+        self.sealed.append(self.builder.finish())
+        self.builder = None
 
     def add_alias(self, source_id: str, article_id: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO source_ids VALUES (?, ?)", (source_id, article_id))
+        self.catalog.execute(
+            "INSERT OR IGNORE INTO source_ids VALUES (?, ?)", (source_id, article_id)
+        )
 
     def add_source(self, file: str, article_id: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO sources VALUES (?, ?)", (file, article_id))
+        self.catalog.execute("INSERT OR IGNORE INTO sources VALUES (?, ?)", (file, article_id))
 
     def source_files(self) -> list[str]:
         """Return every file recorded as the source of some article."""
-        return [r[0] for r in self.db.execute("SELECT DISTINCT file FROM sources")]
+        return [r[0] for r in self.catalog.execute("SELECT DISTINCT file FROM sources")]
 
     def drop_sources(self, file: str) -> None:
-        self.db.execute("DELETE FROM sources WHERE file = ?", (file,))
+        self.catalog.execute("DELETE FROM sources WHERE file = ?", (file,))
 
     def remove(self, article_ids: Iterable[str]) -> int:
-        """Remove articles, their chunks, vectors and sources; return how many existed."""
+        """Remove articles, their chunks, vectors and sources; return how many existed.
+
+        An article of an older segment gets tombstones (its chunk ids) in the catalog; the
+        segment itself is never touched.
+        """
         removed = 0
         for aid in article_ids:
-            rows = self.db.execute("SELECT id FROM chunks WHERE article_id = ?", (aid,)).fetchall()
-            self.terms.remove(r[0] for r in rows)
-            if rows:
-                self.vectors.remove_ids(np.asarray([r[0] for r in rows], dtype=np.int64))
-            titled = self.db.execute(
-                "SELECT id FROM titles WHERE article_id = ?", (aid,)
-            ).fetchall()
-            if titled:
-                self.titles.remove_ids(np.asarray([r[0] for r in titled], dtype=np.int64))
-            self.db.execute("DELETE FROM titles WHERE article_id = ?", (aid,))
-            self.db.execute("DELETE FROM chunks WHERE article_id = ?", (aid,))
-            self.db.execute("DELETE FROM sources WHERE article_id = ?", (aid,))
-            self.db.execute("DELETE FROM source_ids WHERE article_id = ?", (aid,))
-            removed += self.db.execute("DELETE FROM articles WHERE id = ?", (aid,)).rowcount
+            row = self.catalog.execute(
+                "SELECT segment FROM articles WHERE id = ?", (aid,)
+            ).fetchone()
+            if row is None:
+                continue
+            (segment,) = row
+            if self.builder and segment == self.builder.name:
+                self.builder.remove(aid)
+            else:
+                ids = self._segment(segment).query(
+                    "SELECT id FROM chunks WHERE article_id = ?", (aid,)
+                )
+                self.catalog.executemany(
+                    "INSERT OR IGNORE INTO dead_chunks VALUES (?, ?)",
+                    ((r[0], segment) for r in ids),
+                )
+            for sql in (
+                "DELETE FROM sources WHERE article_id = ?",
+                "DELETE FROM source_ids WHERE article_id = ?",
+                "DELETE FROM articles WHERE id = ?",
+            ):
+                self.catalog.execute(sql, (aid,))
+            removed += 1
         return removed
 
     def orphans(self) -> list[str]:
         """Return articles that came from files but no longer have any source file."""
         return [
             r[0]
-            for r in self.db.execute(
-                "SELECT id FROM articles WHERE path != '' AND id NOT IN (SELECT article_id FROM sources)"
+            for r in self.catalog.execute(
+                "SELECT id FROM articles WHERE path != '' "
+                "AND id NOT IN (SELECT article_id FROM sources)"
             )
         ]
 
-    def close_cache(self) -> None:
-        if self._cache:
-            self._cache[0].close()
-            self._cache = None
+    # ---- finishing ----------------------------------------------------------------------------
 
     def abort(self) -> None:
-        """Close files after a failed write (the folder is deleted next)."""
+        """Close files after a failed write (the staging folder is deleted next)."""
         self.close_cache()
+        if self.builder:
+            self.builder.abort()
+        for segment in self.segments.values():
+            segment.close()
         try:
-            self.db.close()
+            self.catalog.close()
         except sqlite3.Error:
             pass
 
-    def counts(self) -> dict[str, int]:
+    def finish(self) -> dict[str, Any]:
+        """Seal the new segment, merge small segments if there are too many, write the
+        catalog; return the manifest's segment list, catalog record and counters."""
+        if self.builder is not None:
+            if self.builder.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+                self._seal()
+            else:  # everything it got was removed again: it stays in the staging folder
+                self.builder.abort()
+                self.builder = None
+        entries = [*self.entries, *self.sealed]
+        live = self._live_counts()
+        kept = [e for e in entries if live.get(e["name"], (0, 0))[1] > 0]
+        gone = {e["name"] for e in entries} - {e["name"] for e in kept}
+        if gone:
+            self._forget(gone)
+        if self.merge_all:
+            candidates = (
+                kept if len(kept) > 1 or any(live[e["name"]][0] < e["chunks"] for e in kept) else []
+            )
+        elif len(kept) > MAX_SEGMENTS:
+            by_size = sorted(kept, key=lambda e: live[e["name"]][0])
+            candidates = by_size[: len(kept) - MAX_SEGMENTS // 2 + 1]
+        else:
+            candidates = []
+        if candidates:
+            kept = [e for e in kept if e not in candidates] + [self._merge(candidates)]
+        self.catalog.commit()
+        self.catalog.close()
+        self.close_cache()
+        for segment in self.segments.values():
+            segment.close()
+        kept.sort(key=lambda e: e["name"])
         return {
-            "articles": self.db.execute("SELECT count(*) FROM articles").fetchone()[0],
-            "chunks": self.db.execute("SELECT count(*) FROM chunks").fetchone()[0],
+            "segments": kept,
+            "catalog": file_record(self.staging / CATALOG_STAGED),
+            "next_chunk_id": self.next_id,
+            "next_segment": self.next_segment,
         }
 
-    def finish(self) -> dict[str, dict[str, Any]]:
-        """Flush everything to disk; return file sizes and checksums for the manifest."""
-        self.db.commit()
-        self.db.close()
-        self.close_cache()
-        if not is_ivf(self.vectors) and self.vectors.ntotal >= IVF_THRESHOLD:
-            self.vectors = to_ivf(self.vectors, self.dim)
-        faiss.write_index(self.vectors, str(self.gen_dir / VECTORS))
-        if not is_ivf(self.titles) and self.titles.ntotal >= TITLES_IVF_THRESHOLD:
-            self.titles = to_ivf(self.titles, self.dim)
-        faiss.write_index(self.titles, str(self.gen_dir / TITLES))
-        self.terms.result().save(self.gen_dir / TERMS)
-        files = {}
-        for name in (STORE, VECTORS, TERMS, TITLES):
-            path = self.gen_dir / name
-            with path.open("rb") as f:
-                os.fsync(f.fileno())
-            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
-        return files
+    def _live_counts(self) -> dict[str, tuple[int, int]]:
+        """Return segment -> (live chunks, live articles), from the catalog."""
+        return {
+            name: (int(chunks), int(articles))
+            for name, chunks, articles in self.catalog.execute(
+                "SELECT segment, sum(chunks), count(*) FROM articles GROUP BY segment"
+            )
+        }
+
+    def _forget(self, names: set[str]) -> None:
+        self.catalog.executemany("DELETE FROM dead_chunks WHERE segment = ?", ((n,) for n in names))
+
+    def _merge(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        parts = []
+        for entry in entries:
+            live = [
+                r[0]
+                for r in self.catalog.execute(
+                    "SELECT id FROM articles WHERE segment = ?", (entry["name"],)
+                )
+            ]
+            parts.append((self._segment(entry["name"]), live))
+        builder, _ = merge(self.staging / self._new_segment_name(), self.dim, parts)
+        merged = builder.finish()
+        names = [e["name"] for e in entries]
+        self.catalog.executemany(
+            "UPDATE articles SET segment = ? WHERE segment = ?",
+            ((merged["name"], n) for n in names),
+        )
+        self._forget(set(names))
+        return merged
 
 
 @contextmanager
@@ -316,19 +385,39 @@ def index_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the flock
 
 
-def _generation_number(name: str) -> int:
+def _number(name: str) -> int:
     try:
-        return int(name.split("-")[1])
+        return int(name.rsplit("-", 1)[1].split(".")[0])
     except (IndexError, ValueError):
         return 0
 
 
+def referenced(manifest: dict[str, Any] | None) -> set[str]:
+    """Return the names of the folders and files in the index folder that ``manifest`` and the
+    state before it use (readers may still have the previous one open)."""
+    if not manifest:
+        return set()
+    if manifest.get("format") != FORMAT_VERSION:
+        return {n for n in (manifest.get("generation"), manifest.get("previous")) if n}
+    names = {e["name"] for e in manifest.get("segments", [])} | {manifest.get("catalog", "")}
+    previous = manifest.get("previous") or {}
+    if isinstance(previous, dict):
+        names |= set(previous.get("segments", [])) | {previous.get("catalog", "")}
+    return names - {""}
+
+
 def _clean(index_dir: Path, keep: set[str]) -> None:
-    """Delete generation and temp folders that no manifest refers to (left by a crash)."""
+    """Delete segment, catalog, generation and temp entries that no manifest refers to (left by
+    a crash or replaced by a later write)."""
     for child in index_dir.iterdir():
-        if child.is_dir() and (child.name.startswith("gen-") or child.name.startswith(".tmp-")):
-            if child.name not in keep:
-                shutil.rmtree(child, ignore_errors=True)
+        if child.name in keep or not child.name.startswith(
+            (SEGMENT_PREFIX, CATALOG_PREFIX, "gen-", ".tmp-")
+        ):
+            continue
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -341,98 +430,128 @@ def write_generation(
     fresh: bool = False,
     lock_wait: float = 0.0,
     versions: dict[str, str] | None = None,
+    merge_all: bool = False,
 ) -> Iterator[Writer]:
-    """Yield a Writer over a copy of the current generation; on success, make it current.
+    """Yield a Writer over the current index; on success, make the result current.
 
-    ``fresh=True`` starts from an empty index (a full build). If the block raises, the new
-    generation is deleted and the index is exactly as before. ``versions`` (what defines the
-    terms and vectors: tokenizer and stemmer, embedding runtime, weights) go into the manifest;
-    an update whose terms would be spelled differently from the index's is refused.
+    ``fresh=True`` starts from an empty index (a full build, reusing the old vectors as a cache).
+    ``merge_all=True`` folds every segment into one (``assistant index optimize``). If the
+    block raises, what was staged is deleted and the index is exactly as before. ``versions``
+    (what defines the terms and vectors: tokenizer and stemmer, embedding runtime, weights) go
+    into the manifest; an update whose terms would be spelled differently is refused.
     """
     with index_lock(index_dir, wait=lock_wait):
         old: dict[str, Any] | None = None
         if (index_dir / MANIFEST).exists():
             try:
-                old = read_manifest(
-                    index_dir, any_format=fresh
-                )  # a rebuild may replace an old format
+                old = read_manifest(index_dir, any_format=fresh)  # a rebuild replaces old formats
             except IndexStoreError:
                 if not fresh:
                     raise
                 old = None  # a rebuild replaces even an unreadable index
             if old is not None and not fresh:
                 _check_compatible(index_dir, old, model, dim, chunking, versions or {})
-        keep = {old["generation"]} if old else set()
-        if old and old.get("previous"):
-            keep.add(old["previous"])
-        _clean(index_dir, keep)
-        number = _generation_number(old["generation"]) + 1 if old else 1
+                _check_catalog(index_dir, old)
+        _clean(index_dir, referenced(old))
+        number = _number(old["generation"]) + 1 if old else 1
         tmp = index_dir / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            base = None
             if old and not fresh:
-                # Only the store is changed in place; the other files are read from the current
-                # generation and written whole by finish() (1M chunks: 1.1 GB not copied).
-                base = index_dir / old["generation"]
-                shutil.copyfile(base / STORE, tmp / STORE)
-            writer = Writer(index_dir, tmp, dim, base)
+                shutil.copyfile(index_dir / old["catalog"], tmp / CATALOG_STAGED)
+            writer = Writer(index_dir, tmp, dim, old, fresh)
+            writer.merge_all = merge_all
             if (
                 fresh
                 and old
                 and old.get("embedding_model") == model
                 and int(old.get("dim", 0)) == dim
+                and _intact(index_dir, old)  # damage is never re-certified
             ):
-                base_gen = index_dir / old["generation"]
-                if _intact(base_gen, old.get("files", {})):  # damage is never re-certified
-                    try:
-                        writer.attach_cache(base_gen)
-                    except Exception:  # unreadable after all: embed everything anew
-                        writer.close_cache()
+                try:
+                    writer.attach_cache(old)
+                except Exception:  # unreadable after all: embed everything anew
+                    writer.close_cache()
             try:
                 yield writer
                 counts = writer.counts()
-                files = writer.finish()
+                result = writer.finish()
             except BaseException:
                 writer.abort()
                 raise
-            final = index_dir / f"gen-{number:06d}"
-            os.replace(tmp, final)
+            for entry in result["segments"]:
+                if (tmp / entry["name"]).is_dir():
+                    os.replace(tmp / entry["name"], index_dir / entry["name"])
+            catalog = f"{CATALOG_PREFIX}{number:06d}.sqlite"
+            os.replace(tmp / CATALOG_STAGED, index_dir / catalog)
             _fsync_dir(index_dir)
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            current = old if old and old.get("format") == FORMAT_VERSION else None
             manifest = {
                 "format": FORMAT_VERSION,
-                "generation": final.name,
-                "previous": old["generation"] if old else None,
+                "generation": f"commit-{number:06d}",
+                "previous": (
+                    {
+                        "generation": current["generation"],
+                        "catalog": current["catalog"],
+                        "segments": [e["name"] for e in current["segments"]],
+                    }
+                    if current
+                    else None
+                ),
                 "embedding_model": model,
                 "dim": dim,
                 "chunking": chunking,
                 "versions": versions or {},
                 "counts": counts,
-                "files": files,
+                "catalog": catalog,
+                "files": {catalog: result["catalog"]},
+                "segments": result["segments"],
+                "next_chunk_id": result["next_chunk_id"],
+                "next_segment": result["next_segment"],
                 "created": (old or {}).get("created", now) if not fresh else now,
                 "updated": now,
             }
             _write_json_atomic(index_dir / MANIFEST, manifest)
-        except BaseException:
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        # The previous generation stays for readers that still have it open; older ones go.
-        _clean(index_dir, {final.name} | ({old["generation"]} if old else set()))
+        _clean(index_dir, referenced(manifest))
 
 
-def _intact(gen: Path, files: dict[str, Any]) -> bool:
+def _intact(index_dir: Path, manifest: dict[str, Any]) -> bool:
     """Return True when every file the manifest lists matches its size and checksum."""
-    if not files:
-        return False
-    for name, info in files.items():
-        path = gen / name
-        try:
-            if path.stat().st_size != info["bytes"] or _sha256(path) != info["sha256"]:
-                return False
-        except (OSError, KeyError, TypeError):
+    if manifest.get("format") == FORMAT_VERSION:
+        folders = [(index_dir / e["name"], e.get("files")) for e in manifest.get("segments", [])]
+    else:
+        folders = [(index_dir / str(manifest.get("generation")), manifest.get("files"))]
+    for folder, files in folders:
+        if not isinstance(files, dict) or not files:
             return False
+        for name, info in files.items():
+            path = folder / name
+            try:
+                if path.stat().st_size != info["bytes"] or _sha256(path) != info["sha256"]:
+                    return False
+            except (OSError, KeyError, TypeError):
+                return False
     return True
+
+
+def _check_catalog(index_dir: Path, manifest: dict[str, Any]) -> None:
+    """Refuse to build on a catalog that isn't the one the manifest certifies."""
+    name = manifest.get("catalog", "")
+    info = (manifest.get("files") or {}).get(name)
+    path = index_dir / name
+    try:
+        ok = info is not None and path.stat().st_size == info["bytes"]
+        ok = ok and _sha256(path) == info["sha256"]
+    except (OSError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise IndexCorruptError(
+            f"{path} does not match its checksum in {MANIFEST} (truncated or altered); "
+            f"{rebuild_hint(index_dir)}"
+        )
 
 
 def _check_compatible(

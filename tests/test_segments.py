@@ -1,0 +1,173 @@
+"""The segmented store: updates write new segments and never touch old ones, deletions are
+tombstones, merges and ``optimize`` fold segments, and through all of it search answers exactly
+as a single freshly built index does."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Filters
+from assistant.ingest import load_paths
+from assistant.store import segment as segment_module
+from assistant.store import writer as writer_module
+
+from .conftest import ROOT
+
+SAMPLE = ROOT / "reports" / "mhrag-sample.jsonl"
+QUESTIONS = [
+    "Which betting platform offers a welcome bonus?",
+    "What did the company announce about its new phone?",
+    "Who won the match on Sunday?",
+    "interest rates inflation",
+]
+
+
+@pytest.fixture(scope="module")
+def articles():
+    """The sample's articles as code would add them (no source file to keep them by)."""
+    return [dataclasses.replace(a, path="") for a in load_paths([SAMPLE]).articles]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, embedder, articles):
+    """A single-segment index of the sample, built in one go."""
+    a = Assistant.build([], index_dir=tmp_path_factory.mktemp("ref") / "i", embedder=embedder)
+    a.add_articles(articles)
+    return a
+
+
+def results(assistant, filters=None):
+    out = []
+    for q in QUESTIONS:
+        for method in (("dense", "bm25", "title"), ("bm25",), ("title",)):
+            hits = assistant.search(q, k=6, methods=method, filters=filters)
+            out.append([(p.article.id, p.start, p.end, round(p.score, 5)) for p in hits])
+    return out
+
+
+def fingerprint(index: Path, name: str) -> dict[str, str]:
+    return {
+        f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted((index / name).iterdir())
+    }
+
+
+def manifest(index: Path) -> dict:
+    return json.loads((index / "manifest.json").read_text())
+
+
+def test_an_update_writes_a_new_segment_and_leaves_the_old_ones_untouched(
+    tmp_path, embedder, articles, reference
+):
+    index = tmp_path / "i"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles[:20])
+    first = manifest(index)["segments"][0]["name"]
+    before = fingerprint(index, first)
+    a.add_articles(articles[20:])
+    assert [e["name"] for e in manifest(index)["segments"]][0] == first
+    assert len(manifest(index)["segments"]) == 2
+    assert fingerprint(index, first) == before
+    assert results(a) == results(reference)
+    assert results(a, Filters(since=dt.date(2023, 10, 1))) == results(
+        reference, Filters(since=dt.date(2023, 10, 1))
+    )
+
+
+def test_a_removal_is_a_tombstone_and_search_matches_an_index_without_the_article(
+    tmp_path, embedder, articles
+):
+    index = tmp_path / "i"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles)
+    first = manifest(index)["segments"][0]["name"]
+    before = fingerprint(index, first)
+    gone = [articles[0].id, articles[7].id]
+    a.remove(gone)
+    assert fingerprint(index, first) == before
+    assert a.info()["counts"]["articles"] == len(articles) - 2
+    without = Assistant.build([], index_dir=tmp_path / "w", embedder=embedder)
+    without.add_articles([x for x in articles if x.id not in gone])
+    assert results(a) == results(without)
+    assert all(p.article.id not in gone for q in QUESTIONS for p in a.search(q, k=20))
+    assert a.snapshot.vector_count() == without.snapshot.vector_count()
+    assert a.snapshot.vector_count("titles") == without.snapshot.vector_count("titles")
+
+
+def test_past_the_segment_limit_a_write_merges_the_smallest_and_optimize_folds_all(
+    tmp_path, embedder, articles, reference, monkeypatch
+):
+    monkeypatch.setattr(writer_module, "MAX_SEGMENTS", 4)
+    index = tmp_path / "i"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles[:10])
+    for article in articles[10:]:
+        a.add_articles([article])
+        assert len(manifest(index)["segments"]) <= 4
+    assert results(a) == results(reference)
+    a.remove([articles[3].id])
+    a.add_articles([articles[3]])  # back again, in a new segment
+    assert results(a) == results(reference)
+    a.optimize()
+    m = manifest(index)
+    assert len(m["segments"]) == 1 and m["segments"][0]["chunks"] == m["counts"]["chunks"]
+    assert results(a) == results(reference)
+    assert sorted(p.name for p in index.iterdir() if p.name.startswith("seg-")) == sorted(
+        {m["segments"][0]["name"], *m["previous"]["segments"]}
+    )  # what older commits used is gone, bar the previous one that readers may hold
+    assert results(Assistant.open(index, embedder=embedder)) == results(reference)
+
+
+def test_a_build_seals_segments_as_they_fill_and_searches_them_as_one(
+    tmp_path, embedder, reference, monkeypatch
+):
+    monkeypatch.setattr(writer_module, "SEGMENT_CHUNKS", 40)
+    index = tmp_path / "i"
+    a = Assistant.build([SAMPLE], index_dir=index, embedder=embedder)
+    assert len(manifest(index)["segments"]) >= 3
+    assert all(e["chunks"] <= 40 + 30 for e in manifest(index)["segments"])
+    assert results(a) == results(reference)
+
+
+def test_ivf_segments_merge_with_exact_ones_and_keep_every_vector(
+    tmp_path, embedder, articles, monkeypatch
+):
+    monkeypatch.setattr(segment_module, "IVF_THRESHOLD", 60)
+    monkeypatch.setattr(segment_module, "TITLES_IVF_THRESHOLD", 15)
+    index = tmp_path / "i"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles[:20])
+    a.add_articles(articles[20:22])
+    a.remove([articles[1].id])
+    kinds = a.snapshot.vector_kinds()
+    assert kinds[0] == "IndexIVFScalarQuantizer" and kinds[1] == "IndexIDMap2"
+    live = a.snapshot.vector_count()
+    a.optimize()
+    assert a.snapshot.vector_kinds() == ["IndexIVFScalarQuantizer"]
+    assert a.snapshot.vector_count() == live == a.info()["counts"]["chunks"]
+    top = a.search(articles[21].title, k=3, methods=("dense",))
+    assert articles[21].id in [p.article.id for p in top]
+
+
+def test_verify_rereads_every_file_and_names_a_damaged_one(tmp_path, embedder, articles):
+    from assistant import IndexCorruptError
+
+    index = tmp_path / "i"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles[:5])
+    a.verify()
+    victim = index / manifest(index)["segments"][0]["name"] / "terms-tf.npy"
+    stat = victim.stat()
+    data = bytearray(victim.read_bytes())
+    data[-1] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    import os
+
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: only a
+    with pytest.raises(IndexCorruptError, match="terms-tf.npy"):  # full re-read can tell
+        a.verify()
