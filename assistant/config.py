@@ -23,7 +23,7 @@ SECRETS = frozenset({"llm_api_key", "ui_auth"})  # shown as *** in repr
 class Settings:
     """Every tunable of the assistant, with its default."""
 
-    # Folder that holds the built index (manifest.json and its generation folders).
+    # Folder that holds the built index (manifest.json, its catalog and segment folders).
     index_dir: Path = Path("index")
     # Sentence-transformers model name or path; the default loads packaged weights offline.
     embedding_model: str = DEFAULT_MODEL

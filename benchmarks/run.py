@@ -158,7 +158,12 @@ def bench_index(index: Path) -> dict[str, object]:
             "search_p95_ms": pct(search_ms, 0.95),
             "ask_p50_ms": pct(ask_ms, 0.5),
             "ask_p95_ms": pct(ask_ms, 0.95),
-            "disk_mb": sum(f.stat().st_size for f in (index / info["generation"]).iterdir()) / 1e6,
+            "disk_mb": sum(
+                f.stat().st_size
+                for f in [index / info["catalog"]]
+                + [f for e in info["segments"] for f in (index / e["name"]).iterdir()]
+            )
+            / 1e6,
         }
     )
     # Incremental update of one article, on a copy so the benchmark index stays as it was.

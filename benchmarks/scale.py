@@ -26,8 +26,8 @@ def synthetic(
     if index is not None:
         import json
 
-        gen = json.loads((index / "manifest.json").read_text())["generation"]
-        stored = faiss.read_index(str(index / gen / name))
+        first = json.loads((index / "manifest.json").read_text())["segments"][0]["name"]
+        stored = faiss.read_index(str(index / first / name))
         base = faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal)
     else:
         base = rng.standard_normal((50_000, dim), dtype=np.float32)
@@ -190,10 +190,11 @@ def tiled_terms(index: Path, n: int):  # a TermIndex
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from assistant.store.format import TERM_FILES
     from assistant.store.terms import TermIndex
 
-    gen = json.loads((index / "manifest.json").read_text())["generation"]
-    small = TermIndex.load(index / gen / "terms.npz")
+    first = json.loads((index / "manifest.json").read_text())["segments"][0]["name"]
+    small = TermIndex.load(index / first, TERM_FILES)
     copies = -(-n // len(small))
     step = int(small.doc_ids.max()) + 1
     counts = np.diff(small.term_ptr)

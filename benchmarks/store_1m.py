@@ -32,25 +32,34 @@ RTQA = ROOT.parent / "shared" / "bench" / "rtqa"
 
 def build(source: Path, out: Path, copies: int) -> None:
     from assistant.store import Snapshot, write_generation
+    from assistant.store.segment import reconstruct
     from assistant.types import Chunk
 
     snap = Snapshot(source, verify=False)
-    rows = snap._query(
-        'SELECT id, article_id, ordinal, start, "end", hash FROM chunks ORDER BY article_id, ordinal'
-    )
-    by_article: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_article.setdefault(row[1], []).append(row)
-    titled = dict(snap._query("SELECT article_id, id FROM titles"))
-    sources = snap._query("SELECT article_id, file FROM sources")
-    source_of = dict(sources)
+    articles: list[tuple[object, list[tuple], object]] = []  # (segment, chunk rows, title row)
+    for seg in snap.segments:
+        by_article: dict[str, list[tuple]] = {}
+        for row in seg.query(
+            'SELECT id, article_id, ordinal, start, "end", hash FROM chunks ORDER BY article_id, ordinal'
+        ):
+            if snap.owner[row[0]] >= 0:
+                by_article.setdefault(row[1], []).append(row)
+        titled = dict(seg.query("SELECT article_id, id FROM titles"))
+        articles += [(seg, rows, titled.get(aid)) for aid, rows in by_article.items()]
+    source_of = dict(snap._query("SELECT article_id, file FROM sources"))
     rng = np.random.default_rng(0)
     began = time.perf_counter()
     with write_generation(
-        out, model=snap.model, dim=snap.dim, chunking=snap.manifest["chunking"], fresh=True
+        out,
+        model=snap.model,
+        dim=snap.dim,
+        chunking=snap.manifest["chunking"],
+        fresh=True,
+        versions=snap.manifest.get("versions", {}),
     ) as w:
         for copy in range(copies):
-            for n, (aid, chunk_rows) in enumerate(by_article.items()):
+            for n, (seg, chunk_rows, title_id) in enumerate(articles):
+                aid = chunk_rows[0][1]
                 article = snap.article(aid)
                 if copy:
                     moved = (
@@ -69,10 +78,10 @@ def build(source: Path, out: Path, copies: int) -> None:
                     Chunk(article.id, r[2], r[3], r[4], article.text[r[3] : r[4]])
                     for r in chunk_rows
                 ]
-                vectors = np.stack([snap.vectors.reconstruct(int(r[0])) for r in chunk_rows])
+                vectors = reconstruct(seg.vectors, np.array([r[0] for r in chunk_rows]))
                 title = None
-                if aid in titled:
-                    title = (f"t{copy}-{aid}", snap._titles.reconstruct(int(titled[aid])))
+                if title_id is not None:
+                    title = (f"t{copy}-{aid}", seg.titles.reconstruct(int(title_id)))
                 if copy:
                     vectors = vectors + 0.05 * rng.standard_normal(vectors.shape, dtype=np.float32)
                     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -136,8 +145,12 @@ def measure(out: Path, update: bool) -> dict[str, float]:
         check=True,
     )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    gen = json.loads((out / "manifest.json").read_text())["generation"]
-    result["disk_gb"] = sum(f.stat().st_size for f in (out / gen).iterdir()) / 1e9
+    manifest = json.loads((out / "manifest.json").read_text())
+    used = [out / manifest["catalog"]] + [
+        f for e in manifest["segments"] for f in (out / e["name"]).iterdir()
+    ]
+    result["disk_gb"] = sum(f.stat().st_size for f in used) / 1e9
+    result["segments"] = len(manifest["segments"])
     return result
 
 

@@ -102,6 +102,15 @@ def test_build_then_update_from_the_command_line(tmp_path, reports_copy):
     assert updated.returncode == 0
     assert "0 added, 1 unchanged, 0 removed, 1 failed" in updated.stdout
     assert "bad.txt: the file is empty" in updated.stderr
+    (reports_copy / "bad.txt").unlink()
+    (reports_copy / "odesa.txt").write_text("Odesa port\n\nGrain ships left Odesa on Monday.")
+    assert run("index", "update", str(reports_copy), "--index", str(index)).returncode == 0
+    info = run("index", "info", "--index", str(index))
+    assert "segments:  2" in info.stdout
+    optimized = run("index", "optimize", "--index", str(index))
+    assert optimized.returncode == 0 and "2 segment(s) merged into 1" in optimized.stdout
+    verified = run("index", "verify", "--index", str(index))
+    assert verified.returncode == 0 and "matches its checksum" in verified.stdout
 
 
 def test_ask_in_timeline_mode_prints_dated_events(seed_index, capsys):

@@ -104,7 +104,9 @@ def test_sigkill_at_random_moments_leaves_before_or_after(tmp_path, embedder, ba
             if kind == "update":
                 a.update([batch])
             elif kind == "build":
-                Assistant.build([REPORTS, batch], index_dir=index, embedder=embedder, overwrite=True)
+                Assistant.build(
+                    [REPORTS, batch], index_dir=index, embedder=embedder, overwrite=True
+                )
             else:
                 a.optimize()
             assert results(index, embedder) == after

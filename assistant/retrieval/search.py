@@ -118,11 +118,7 @@ def search(
     if dates and as_of is not None:
         shortlist = {c: fused[c] for c in order}
 
-        def published(cid: int) -> dt.date | None:
-            ref = refs.get(cid)
-            return snapshot.article(ref.article_id).published if ref else None
-
-        fusion.penalise_future(shortlist, published, as_of)
+        fusion.penalise_future(shortlist, snapshot.published, as_of)
         fused.update(shortlist)
         order.sort(key=lambda c: fused[c], reverse=True)
     passages = []

@@ -120,6 +120,7 @@ class Snapshot:
         self.owner = owner
         self._articles: dict[str, Article] = {}
         self._table: tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]] | None = None
+        self._days = np.zeros(0, dtype=np.int32)
         self._terms: SegmentedTerms | None = None
         self._not_dead: dict[int, Any] = {}
 
@@ -260,6 +261,9 @@ class Snapshot:
                         dtype=np.int64,
                     )
                     parts.append((table[:, 0], table[:, 1], codes[table[:, 2]]))
+                self._days = np.full(len(self.owner), -1, dtype=np.int32)
+                for ids, days, _ in parts:
+                    self._days[ids] = days
                 if parts:
                     self._table = (
                         np.concatenate([p[0] for p in parts]).astype(np.int64),
@@ -271,6 +275,12 @@ class Snapshot:
                     empty = np.zeros(0, np.int64)
                     self._table = (empty, empty, empty, names)
             return self._table
+
+    def published(self, chunk_id: int) -> dt.date | None:
+        """Return the publication date of a live chunk's article (from the per-chunk arrays)."""
+        self._chunk_table()
+        day = int(self._days[chunk_id]) if 0 <= chunk_id < len(self._days) else -1
+        return dt.date.fromordinal(day) if day > 0 else None
 
     def _chunk_ids_of(
         self,

@@ -286,7 +286,9 @@ class Segment:
         """(chunk id, publication day ordinal or -1, outlet number) per chunk, by chunk id."""
         with self._lock:
             if self._table is None:
-                self._table = np.load(self.folder / CHUNK_TABLE, mmap_mode="r", allow_pickle=False)
+                self._table = np.asarray(
+                    np.load(self.folder / CHUNK_TABLE, mmap_mode="r", allow_pickle=False)
+                )
             return self._table
 
     def title_ids(self) -> np.ndarray:

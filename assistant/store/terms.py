@@ -186,9 +186,11 @@ class TermIndex:
     @classmethod
     def load(cls, folder: Path, names: dict[str, str]) -> TermIndex:
         """Read what ``save`` wrote; the posting arrays are memory-mapped, not read."""
-        data = {
-            key: np.load(
-                folder / name, mmap_mode=None if key == "vocab" else "r", allow_pickle=False
+        data = {  # plain ndarray views of the maps: numpy's memmap subclass slows every slice
+            key: np.asarray(
+                np.load(
+                    folder / name, mmap_mode=None if key == "vocab" else "r", allow_pickle=False
+                )
             )
             for key, name in names.items()
         }
