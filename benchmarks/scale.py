@@ -127,8 +127,7 @@ def store_path(
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from assistant.store.reader import NPROBE
-    from assistant.store.writer import new_vector_index, to_ivf
+    from assistant.store.segment import NPROBE, new_vector_index, to_ivf
 
     n, dim = xb.shape
     exact = new_vector_index(dim)
@@ -156,8 +155,12 @@ def titles_at(n_chunks: int, index: Path, n_queries: int) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from assistant.store.reader import NPROBE
-    from assistant.store.writer import TITLES_IVF_THRESHOLD, new_vector_index, to_ivf
+    from assistant.store.segment import (
+        NPROBE,
+        TITLES_IVF_THRESHOLD,
+        new_vector_index,
+        to_ivf,
+    )
 
     faiss.omp_set_num_threads(1)
     rng = np.random.default_rng(0)

@@ -98,7 +98,7 @@ def search(
     ``dates=False`` turns all of that off (the no-dates baseline).
     """
     filters = filters or Filters()
-    query = prepare(snapshot, question, embedder.embed_query(question))
+    query = prepare(snapshot, question, embedder.embed_query)
     frame = timeframe.resolve(question, as_of) if dates else None
     lists = ranked_lists(
         snapshot,

@@ -27,7 +27,7 @@ from .format import (
     read_manifest,
     rebuild_hint,
 )
-from .segment import NPROBE, Segment
+from .segment import Segment
 from .terms import SegmentedTerms, TermIndex
 
 # One query at a time: a single thread is faster than two for flat search (4.7 vs 7.3 ms at
@@ -427,7 +427,7 @@ class Snapshot:
                 sel = keep_alive[0] if isinstance(keep_alive, tuple) else keep_alive
                 params = (
                     faiss.SearchParametersIVF(
-                        sel=sel, nprobe=NPROBE * 4 if owners is not None else NPROBE
+                        sel=sel, nprobe=ivf.nprobe * 4 if owners is not None else ivf.nprobe
                     )
                     if ivf is not None
                     else faiss.SearchParameters(sel=sel)
