@@ -80,6 +80,7 @@ def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
     ivf = faiss.IndexIVFScalarQuantizer(
         quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
     )
+    ivf.cp.min_points_per_centroid = 1  # a small segment trains on what it has, without warning
     sample = np.random.default_rng(seed).choice(
         n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False
     )
