@@ -230,6 +230,8 @@ class SegmentedTerms:
             count += len(ids)
         self.count = count
         self.avg_len = total / count if count else 1.0
+        # BM25's length normalisation per chunk id, computed once for the snapshot.
+        self.norm = (K1 * (1 - B) + (K1 * B / self.avg_len) * self.lengths).astype(np.float32)
 
     def __len__(self) -> int:
         return self.count
@@ -255,8 +257,9 @@ class SegmentedTerms:
             idf = np.log1p((self.count - df + 0.5) / (df + 0.5))
             for docs, tf in found:
                 tf = tf.astype(np.float32)
-                norm = K1 * (1 - B + B * self.lengths[docs] / self.avg_len)
-                scores[docs] += idf * tf * (K1 + 1) / (tf + norm)
+                part = tf * np.float32(idf * (K1 + 1))
+                part /= tf + self.norm[docs]
+                scores[docs] += part
             hit = True
         return scores if hit else None
 
