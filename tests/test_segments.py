@@ -10,6 +10,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, Filters
@@ -26,6 +27,28 @@ QUESTIONS = [
     "Who won the match on Sunday?",
     "interest rates inflation",
 ]
+
+
+class Remembering:
+    """The real embedder, remembering each text's vector: these tests build the same articles
+    many times, and what they pin down is the store, not the model."""
+
+    def __init__(self, inner):
+        self.inner, self.seen = inner, {}
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed(self, texts, progress=None):
+        todo = [t for t in dict.fromkeys(texts) if t not in self.seen]
+        if todo:
+            self.seen.update(zip(todo, self.inner.embed(todo), strict=True))
+        return np.stack([self.seen[t] for t in texts]) if texts else self.inner.embed(texts)
+
+
+@pytest.fixture(scope="module")
+def embedder(embedder):
+    return Remembering(embedder)
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +194,26 @@ def test_verify_rereads_every_file_and_names_a_damaged_one(tmp_path, embedder, a
     os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: only a
     with pytest.raises(IndexCorruptError, match="terms-tf.npy"):  # full re-read can tell
         a.verify()
+
+
+def test_a_snapshot_keeps_serving_after_its_segments_are_merged_away_and_deleted(
+    tmp_path, embedder, articles
+):
+    index = tmp_path / "i"
+    writer = Assistant.build([], index_dir=index, embedder=embedder)
+    writer.add_articles(articles[:8])
+    writer.add_articles(articles[8:12])
+    reader = Assistant.open(index, embedder=embedder)
+    held = reader.snapshot
+    before = [p.article.id for p in reader.search(QUESTIONS[0], k=5)]
+    writer.optimize()
+    writer.add_articles(articles[12:14])
+    writer.add_articles(articles[14:16])
+    gone = [s.name for s in held.segments]
+    assert not any((index / name).exists() for name in gone)  # deleted from disk
+    from assistant.retrieval.search import search
+
+    still = search(held, embedder, QUESTIONS[0], k=5, as_of=dt.date.today()).passages
+    assert [p.article.id for p in still] == before
+    assert all(p.article.text[p.start : p.end] == p.text for p in still)
+    assert len(reader.library()) == 16  # the assistant itself moved on to the new commit

@@ -97,7 +97,7 @@ class Snapshot:
             uri = f"file:{index_dir / catalog}?mode=ro&immutable=1"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self.segments = [
-                lent.get(e["name"]) or Segment(index_dir / e["name"], e) for e in entries
+                lent.get(e["name"]) or Segment(index_dir / e["name"], e).load() for e in entries
             ]
             size = int(self.manifest.get("next_chunk_id", 1))
             owner = np.full(size, -1, dtype=np.int16)

@@ -257,6 +257,13 @@ class Segment:
         self._table: np.ndarray | None = None
         self._title_ids: np.ndarray | None = None
 
+    def load(self) -> Segment:
+        """Open every file now: a snapshot holds its segments' files open (or mapped), so a
+        later commit deleting a merged segment can't pull them from under a reader."""
+        self.query("SELECT 1")
+        _ = self.vectors, self.titles, self.terms, self.table
+        return self
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             if self._db is None:
