@@ -5,6 +5,7 @@ as a single freshly built index does."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import datetime as dt
 import hashlib
 import json
@@ -189,8 +190,6 @@ def test_verify_rereads_every_file_and_names_a_damaged_one(tmp_path, embedder, a
     data = bytearray(victim.read_bytes())
     data[-1] ^= 0xFF
     victim.write_bytes(bytes(data))
-    import os
-
     os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and time: only a
     with pytest.raises(IndexCorruptError, match="terms-tf.npy"):  # full re-read can tell
         a.verify()
@@ -217,3 +216,25 @@ def test_a_snapshot_keeps_serving_after_its_segments_are_merged_away_and_deleted
     assert [p.article.id for p in still] == before
     assert all(p.article.text[p.start : p.end] == p.text for p in still)
     assert len(reader.library()) == 16  # the assistant itself moved on to the new commit
+
+
+def test_a_merge_refuses_a_damaged_segment_and_leaves_the_index_as_it_was(
+    tmp_path, embedder, articles
+):
+    from assistant import IndexCorruptError
+
+    index = tmp_path / "i"
+    a = Assistant.build([], index_dir=index, embedder=embedder)
+    a.add_articles(articles[:3])
+    a.add_articles(articles[3:6])
+    before = manifest(index)
+    victim = index / before["segments"][1]["name"] / "terms-chunk.npy"
+    stat = victim.stat()
+    data = bytearray(victim.read_bytes())
+    data[-1] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(IndexCorruptError, match="can't be merged.*--force"):
+        a.optimize()
+    assert manifest(index) == before  # nothing re-certified
+    assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]

@@ -342,6 +342,14 @@ class Writer:
         self.catalog.executemany("DELETE FROM dead_chunks WHERE segment = ?", ((n,) for n in names))
 
     def _merge(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        for entry in entries:  # a merge writes new checksums: never over damaged files
+            folder = self._segment(entry["name"]).folder
+            if not _intact_files(folder, entry.get("files")):
+                raise IndexCorruptError(
+                    f"segment {folder} does not match its checksums in {MANIFEST} (truncated or "
+                    f"altered), so it can't be merged; the index is unchanged; "
+                    f"{rebuild_hint(self.index_dir)}"
+                )
         parts = []
         for entry in entries:
             live = [
@@ -524,16 +532,20 @@ def _intact(index_dir: Path, manifest: dict[str, Any]) -> bool:
         folders = [(index_dir / e["name"], e.get("files")) for e in manifest.get("segments", [])]
     else:
         folders = [(index_dir / str(manifest.get("generation")), manifest.get("files"))]
-    for folder, files in folders:
-        if not isinstance(files, dict) or not files:
-            return False
-        for name, info in files.items():
-            path = folder / name
-            try:
-                if path.stat().st_size != info["bytes"] or _sha256(path) != info["sha256"]:
-                    return False
-            except (OSError, KeyError, TypeError):
+    return all(_intact_files(folder, files) for folder, files in folders)
+
+
+def _intact_files(folder: Path, files: Any) -> bool:
+    """Return True when every listed file of ``folder`` matches its size and checksum."""
+    if not isinstance(files, dict) or not files:
+        return False
+    for name, info in files.items():
+        path = folder / name
+        try:
+            if path.stat().st_size != info["bytes"] or _sha256(path) != info["sha256"]:
                 return False
+        except (OSError, KeyError, TypeError):
+            return False
     return True
 
 
