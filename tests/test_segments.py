@@ -5,10 +5,10 @@ as a single freshly built index does."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import datetime as dt
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
