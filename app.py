@@ -404,8 +404,8 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 with gr.Column():
                     paste = gr.Textbox(lines=6, label="…or paste an article", elem_id="paste")
                     with gr.Row():
-                        p_title = gr.Textbox(label="Title")
-                        p_outlet = gr.Textbox(label="Outlet")
+                        p_title = gr.Textbox(label="Title", elem_id="paste-title")
+                        p_outlet = gr.Textbox(label="Outlet", elem_id="paste-outlet")
                         p_date = gr.Textbox(label="Date (YYYY-MM-DD)")
                     p_url = gr.Textbox(label="URL (optional)", elem_id="paste-url")
                     paste_btn = gr.Button("Add pasted article", elem_id="add-paste")

@@ -307,3 +307,54 @@ def test_a_phone_reader_can_go_from_the_article_back_to_the_chat(page, served):
         phone.screenshot(path=str(SHOTS / "12-phone-back-to-chat.png"))
     finally:
         phone.close()
+
+
+HOSTILE_TITLE = '<img src="https://track.example/title.png">Ferry strike ends'
+HOSTILE_OUTLET = '<a href="javascript:window.__pwned=3">Harbour Wire</a>'
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [("javascript:window.__pwned=4", False), ("https://news.example/ferry-strike", True)],
+)
+def test_no_address_from_article_data_reaches_a_src_or_href_but_its_https_link(
+    page, served, url, linked
+):
+    page.get_by_role("tab", name="Library").click()
+    page.fill(
+        "#paste textarea",
+        f"The ferry strike at the harbour ended on Monday after talks ({url[:5]}).\n\n"
+        "Crews said sailings to the islands resume on Tuesday morning.",
+    )
+    page.fill("#paste-title textarea", HOSTILE_TITLE)
+    page.fill("#paste-outlet textarea", HOSTILE_OUTLET)
+    page.fill("#paste-url textarea", url)
+    page.click("#add-paste")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('added')")
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Library").click()
+    page.wait_for_function(
+        "() => document.querySelector('#library')?.innerText.includes('Ferry strike ends')"
+    )
+    page.click("#victim")  # the delete list, holding the hostile title and outlet
+    page.keyboard.press("Escape")
+    ask(page, "When do the ferry sailings to the islands resume?", "sailings to the islands")
+    page.locator("#chat .quote").filter(has_text="sailings to the islands").last.locator(
+        "a.cite"
+    ).click()
+    page.wait_for_function(
+        "() => document.querySelector('#article-view mark')?.innerText.includes('sailings')"
+    )
+    addresses = page.evaluate(
+        """() => [...document.querySelectorAll('[src],[href],[srcset],[action],[formaction]')]
+            .flatMap(e => ['src', 'href', 'srcset', 'action', 'formaction']
+            .map(a => e.getAttribute(a)).filter(Boolean))"""
+    )
+    assert not [a for a in addresses if "track.example" in a or "javascript:" in a.lower()]
+    from_data = [a for a in addresses if "news.example" in a]
+    assert from_data == (["https://news.example/ferry-strike"] * len(from_data))
+    assert bool(from_data) is linked
+    assert page.evaluate("() => window.__pwned") is None
+    assert HOSTILE_TITLE in page.locator("#article-view").inner_text()
+    page.screenshot(path=str(SHOTS / f"12-data-addresses-{'https' if linked else 'js'}.png"))

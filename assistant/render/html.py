@@ -23,11 +23,20 @@ def cite_href(article_id: str, start: int, end: int) -> str:
     return f"#cite/{html.escape(article_id, quote=True)}/{start}/{end}"
 
 
+def safe_href(url: str) -> str | None:
+    """Return an article's address escaped for an href when it is https, else None: the only
+    link the page takes from data (no javascript:, data: or plain-http links)."""
+    url = url.strip()
+    if url.lower().startswith("https://") and len(url) > len("https://"):
+        return html.escape(url, quote=True)
+    return None
+
+
 def _title_link(article: Article) -> str:
     title = esc(article.title or "untitled")
-    if article.url.startswith(("http://", "https://")):
-        url = html.escape(article.url, quote=True)
-        return f'<a href="{url}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    href = safe_href(article.url)
+    if href:
+        return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{title}</a>'
     return title
 
 
@@ -172,11 +181,11 @@ def article_html(article: Article, start: int | None = None, end: int | None = N
         body = esc(text)
     paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
     meta = esc(citation(article))
-    link = (
-        f' · <a href="{html.escape(article.url, quote=True)}" target="_blank" rel="noopener noreferrer">source</a>'
-        if article.url.startswith(("http://", "https://"))
-        else ""
-    )
+    href = safe_href(article.url)
+    if href:
+        link = f' · <a href="{href}" target="_blank" rel="noopener noreferrer">source</a>'
+    else:  # any other address is shown as text, never followed
+        link = f" · source: {esc(article.url)}" if article.url.strip() else ""
 
     back = '<a class="back-to-chat" href="#chat">↑ Back to the chat</a>'
     return (
