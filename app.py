@@ -182,10 +182,18 @@ class Handlers:
 
     def retry(self, retry: gr.RetryData, history, since, until, outlets, k, mode, transcript):
         """Ask the retried question again, dropping it and what followed from the chat."""
-        index = retry.index if isinstance(retry.index, int) else retry.index[0]
+        yield from self._again(retry, history, since, until, outlets, k, mode, transcript)
+
+    def edit(self, edited: gr.EditData, history, since, until, outlets, k, mode, transcript):
+        """Ask an edited question in place of the old one, dropping what followed it."""
+        yield from self._again(edited, history, since, until, outlets, k, mode, transcript)
+
+    def _again(self, event, history, since, until, outlets, k, mode, transcript):
+        index = event.index if isinstance(event.index, int) else event.index[0]
         asked = sum(1 for m in history[:index] if m.get("role") == "user")
+        value = event.value
         yield from self.respond(
-            str(retry.value if not isinstance(retry.value, dict) else retry.value.get("text", "")),
+            str(value.get("text", "") if isinstance(value, dict) else value),
             history[:index],
             since,
             until,
@@ -348,7 +356,11 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         )
         with gr.Tab("Ask"), gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", height=520, elem_id="chat")
+                # Gradio's own copy icon would copy the answer's HTML: the copy button below
+                # gives text with sources. A question can be edited and asked again.
+                chat = gr.Chatbot(
+                    label="Chat", height=520, elem_id="chat", buttons=[], editable="user"
+                )
                 # Kept in the browser, so a reload (or a closed tab) keeps the conversation.
                 saved_chat = gr.BrowserState([], storage_key="report-assistant-chat")
                 transcript = gr.BrowserState([], storage_key="report-assistant-transcript")
@@ -431,6 +443,13 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             ),
             chat.retry(
                 h.retry,
+                [chat, since, until, outlets, k, mode, transcript],
+                ask_outputs,
+                concurrency_limit=4,
+                api_name=False,
+            ),
+            chat.edit(
+                h.edit,
                 [chat, since, until, outlets, k, mode, transcript],
                 ask_outputs,
                 concurrency_limit=4,

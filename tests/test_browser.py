@@ -358,3 +358,29 @@ def test_no_address_from_article_data_reaches_a_src_or_href_but_its_https_link(
     assert page.evaluate("() => window.__pwned") is None
     assert HOSTILE_TITLE in page.locator("#article-view").inner_text()
     page.screenshot(path=str(SHOTS / f"12-data-addresses-{'https' if linked else 'js'}.png"))
+
+
+def test_an_edited_question_is_asked_again_in_place_and_no_copy_icon_copies_html(page, served):
+    page.get_by_role("tab", name="Ask").click()
+    page.click("#new-chat")
+    page.fill("#question textarea", "Who is defending Bakhmut?")
+    page.click("#ask")
+    page.wait_for_function("() => document.querySelectorAll('#chat [aria-label=Retry]').length > 0")
+    assert (
+        page.locator("#chat button[aria-label*='Copy' i], #chat button[title*='Copy' i]").count()
+        == 0
+    )
+    page.locator("#chat .message").first.hover()
+    page.locator("#chat button[aria-label='Edit']").first.click()
+    page.locator("#chat textarea").first.fill(
+        "How long does it take for the shell to reach its target?"
+    )
+    page.locator("#chat button[aria-label='Submit']").first.click()
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('#chat .quote')].some(q => q.innerText.includes(text))",
+        arg=SHELL,
+    )
+    chat = page.locator("#chat").inner_text()
+    assert "Who is defending Bakhmut?" not in chat
+    assert chat.count("How long does it take for the shell to reach its target?") >= 1
+    page.screenshot(path=str(SHOTS / "13-edited-question.png"))
