@@ -36,6 +36,7 @@ from assistant import (
     TextDelta,
     index_exists,
 )
+from assistant.integrations.http import ApiFirst, create_api
 from assistant.render import answer_html, answer_markdown, article_html, evidence_html
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
@@ -538,15 +539,21 @@ def allowed_hosts(server_name: str, configured: str = "") -> list[str]:
 def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs) -> gr.Blocks:
     """Start the UI with the app's CSS, click handler, login and upload limits; return it."""
     settings = assistant.settings
-    auth = None
+    auth, user = None, ""
     if settings.ui_auth:
         user, _, password = settings.ui_auth.partition(":")
         auth = ThrottledLogin(user, password)
     demo = build_ui(assistant)
+    api = create_api(assistant, login=auth, user=user)  # /v1/...: JSON and OpenAI-compatible
     server_name = kwargs.pop("server_name", settings.ui_host)
     hosts = allowed_hosts(server_name, settings.ui_allowed_hosts)
     demo.launch(
-        app_kwargs={"middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]},
+        app_kwargs={
+            "middleware": [
+                Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+                Middleware(ApiFirst, api=api),
+            ]
+        },
         server_name=server_name,
         server_port=kwargs.pop("server_port", settings.ui_port),
         auth=auth,

@@ -16,7 +16,13 @@ from pathlib import Path
 from .api import Assistant
 from .config import Settings
 from .errors import AssistantError, ConfigError
-from .render import answer_to_dict, answer_to_text, passage_to_dict, passage_to_text
+from .render import (
+    answer_to_dict,
+    answer_to_text,
+    passage_to_dict,
+    passage_to_text,
+    report_to_dict,
+)
 from .types import Filters
 
 
@@ -65,20 +71,7 @@ def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
     for failure in report.failures:
         print(f"failed: {failure}", file=sys.stderr)
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "added": report.added,
-                    "unchanged": report.unchanged,
-                    "removed": report.removed,
-                    "failed": [{"path": f.path, "reason": f.reason} for f in report.failures],
-                    "chunks_embedded": report.chunks_embedded,
-                    "chunks_reused": report.chunks_reused,
-                    "seconds": round(report.seconds, 3),
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(report_to_dict(report), indent=2))
     else:
         print(report.summary())
 

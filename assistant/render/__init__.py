@@ -1,7 +1,7 @@
 """The only producer of prose: answers as plain text (CLI, streaming), Markdown (copy, export),
 HTML (the web UI) and JSON-ready dicts (CLI ``--json``, tests)."""
 
-from .data import answer_to_dict, article_to_dict, passage_to_dict
+from .data import answer_to_dict, article_to_dict, passage_to_dict, report_to_dict
 from .html import answer_html, article_html, evidence_html
 from .markdown import answer_markdown
 from .text import answer_to_text, passage_to_text, prose
@@ -17,4 +17,5 @@ __all__ = [
     "passage_to_dict",
     "passage_to_text",
     "prose",
+    "report_to_dict",
 ]

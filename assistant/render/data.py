@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..types import Answer, Article, Passage, Quote
+
+if TYPE_CHECKING:
+    from ..indexing import UpdateReport
 
 
 def article_to_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]:
@@ -95,4 +98,19 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
         ],
         "signals": dict(answer.signals),
         "timings": {k: round(v, 4) for k, v in answer.timings},
+    }
+
+
+def report_to_dict(report: UpdateReport) -> dict[str, Any]:
+    """Return what an index build or update did, as the CLI's --json and the HTTP API give it."""
+    return {
+        "added": list(report.added),
+        "unchanged": report.unchanged,
+        "removed": list(report.removed),
+        "failed": [{"path": f.path, "reason": f.reason} for f in report.failures],
+        "duplicates": [{"title": t, "indexed_as": i} for t, i in report.duplicates],
+        "chunks_embedded": report.chunks_embedded,
+        "chunks_reused": report.chunks_reused,
+        "seconds": round(report.seconds, 3),
+        "summary": report.summary(),
     }
