@@ -36,7 +36,7 @@ from assistant import (
     TextDelta,
     index_exists,
 )
-from assistant.integrations.http import ApiFirst, create_api
+from assistant.http import ApiFirst, create_api
 from assistant.render import answer_html, answer_markdown, article_html, evidence_html
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..types import Answer, Article, Passage, Quote
-
-if TYPE_CHECKING:
-    from ..indexing import UpdateReport
 
 
 def article_to_dict(article: Article, *, with_text: bool = False) -> dict[str, Any]:
@@ -101,8 +98,9 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     }
 
 
-def report_to_dict(report: UpdateReport) -> dict[str, Any]:
-    """Return what an index build or update did, as the CLI's --json and the HTTP API give it."""
+def report_to_dict(report: Any) -> dict[str, Any]:
+    """Return what an index build or update did (an ``UpdateReport``), as the CLI's --json and
+    the HTTP API give it."""
     return {
         "added": list(report.added),
         "unchanged": report.unchanged,

@@ -2,7 +2,7 @@
 reply is the quoted answer with its citations as Markdown (so Open WebUI, LibreChat or the
 ``openai`` client can use the assistant as a "model").
 
-One FastAPI app under ``/v1/`` (documented at ``/v1/docs``); the web UI serves it on its own
+One FastAPI app (``assistant.http``) under ``/v1/`` (documented at ``/v1/docs``); the web UI serves it on its own
 port beside Gradio (``app.py``), with the same login when ``ASSISTANT_UI_AUTH`` is set: HTTP
 Basic with the UI's user and password, or ``Authorization: Bearer PASSWORD`` (an OpenAI client's
 ``api_key``). Errors are JSON: ``{"error": {"message": ..., "type": ...}}``.
@@ -23,16 +23,16 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from ..api import Assistant
-from ..errors import ArticleNotFoundError, AssistantError
-from ..render import (
+from .api import Assistant
+from .errors import ArticleNotFoundError, AssistantError
+from .render import (
     answer_markdown,
     answer_to_dict,
     article_to_dict,
     passage_to_dict,
     report_to_dict,
 )
-from ..types import Filters
+from .types import Filters
 
 MODEL_ID = "report-assistant"
 PREFIX = "/v1"
