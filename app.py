@@ -586,6 +586,7 @@ def main() -> None:
     settings = Settings.load(
         index_dir=args.index, ui_host=host, ui_port=int(port) if port else None
     )
+    settings.configure_logging()
     if not index_exists(settings.index_dir):
         print(f"No index at {settings.index_dir}; indexing {args.reports} first…")
         assistant = Assistant.build([args.reports], settings=settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import logging
 import os
 import threading
 import time
@@ -35,6 +36,8 @@ from .retrieval import search as _search
 from .retrieval.parts import Part, interleave, search_parts
 from .store import MANIFEST, Snapshot, read_manifest
 from .types import Answer, Article, ArticleInfo, Filters, Passage, TextDelta
+
+log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
 
@@ -418,6 +421,18 @@ class Assistant:
             timings=(("search", searched - began), ("answer", time.perf_counter() - searched)),
         )
         answer = replace(answer, text=prose(answer))
+        took = (time.perf_counter() - began) * 1000
+        if not answer.quotes:
+            log.info("refused %r: %s", question, answer.refusal or "no passage answered it")
+        if took > self.settings.slow_ms:
+            log.warning(
+                "slow question (%.0f ms, search %.0f ms): %r",
+                took,
+                (searched - began) * 1000,
+                question,
+            )
+        else:
+            log.debug("answered %r in %.0f ms", question, took)
         if answer.mode != "llm":  # the model's own tokens were streamed already
             for line in answer.text.splitlines(keepends=True):
                 yield TextDelta(line)

@@ -64,7 +64,9 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.load(index_dir=args.index)
+    settings = Settings.load(index_dir=args.index, log_level="INFO" if args.verbose else None)
+    settings.configure_logging()
+    return settings
 
 
 def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
@@ -218,6 +220,12 @@ def parser() -> argparse.ArgumentParser:
         help="index folder (default: index/ or ASSISTANT_INDEX_DIR)",
     )
     common.add_argument("--json", action="store_true", help="print JSON instead of text")
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log updates, refusals and slow questions to stderr (ASSISTANT_LOG_LEVEL)",
+    )
 
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument(

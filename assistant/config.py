@@ -90,6 +90,11 @@ class Settings:
     # shape of DNS rebinding, is refused). "" = loopback names plus ui_host; when ui_host is
     # 0.0.0.0 set the names people use to reach it (else any name is accepted).
     ui_allowed_hosts: str = ""
+    # Log level of the "assistant" loggers (stderr): DEBUG, INFO (updates, refusals with their
+    # reason, LLM fallbacks, slow questions), WARNING (failed files, fallbacks, slow questions).
+    log_level: str = "WARNING"
+    # A question taking longer than this many milliseconds is logged as slow.
+    slow_ms: int = 2000
     # Folder of prompt templates.
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -115,6 +120,10 @@ class Settings:
                 "embedding_backend must be 'onnx-int8' or 'sentence-transformers', got "
                 f"{self.embedding_backend!r}"
             )
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(
+                f"log_level must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}"
+            )
         if self.llm_backend not in ("openai", "ollama"):
             raise ConfigError(f"llm_backend must be 'openai' or 'ollama', got {self.llm_backend!r}")
 
@@ -126,6 +135,21 @@ class Settings:
             for f in fields(self)
         }
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    def configure_logging(self) -> None:
+        """Send the "assistant" loggers to stderr at ``log_level`` (once per process; the CLI
+        and the web app call it, a library user configures logging as they like)."""
+        import logging
+
+        logger = logging.getLogger("assistant")
+        logger.setLevel(self.log_level.upper())
+        if not any(getattr(h, "_assistant", False) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+            )
+            handler._assistant = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -236,3 +236,29 @@ def test_failed_files_can_be_raised_from_the_report(three_outlets, embedder, tmp
     assert [f.path for f in report.failures] == [str(tmp_path / "missing.txt")]
     with pytest.raises(IngestError, match="missing.txt: no such file"):
         report.raise_for_failures()
+
+
+def test_verbose_logs_the_update_and_a_refusal_with_its_reason(tmp_path, reports_copy):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    index = tmp_path / "index"
+    run = lambda *a, **kw: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "assistant", *a],
+        cwd=ROOT,
+        env={**env, **kw},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    built = run("index", "build", str(reports_copy), "--index", str(index), "--verbose")
+    assert "INFO assistant.indexing: build at" in built.stderr and "1 added" in built.stderr
+    (reports_copy / "bad.txt").write_bytes(b"")
+    updated = run("index", "update", str(reports_copy), "--index", str(index), "-v")
+    assert "INFO assistant.indexing: not indexed:" in updated.stderr
+    quiet = run("index", "update", str(reports_copy), "--index", str(index))
+    assert "assistant.indexing" not in quiet.stderr  # only warnings by default
+    asked = run(
+        "ask", "What is the capital of Peru?", "--index", str(index), ASSISTANT_LOG_LEVEL="INFO"
+    )
+    assert "INFO assistant.api: refused 'What is the capital of Peru?'" in asked.stderr
+    slow = run("ask", "Who is defending Bakhmut?", "--index", str(index), ASSISTANT_SLOW_MS="0")
+    assert "WARNING assistant.api: slow question" in slow.stderr

@@ -127,10 +127,14 @@ def test_real_llm_follow_up_is_rewritten_by_the_model(llm_server, seed_index, em
         assert q.article.text[q.start : q.end] == q.text
 
 
-def test_unreachable_server_falls_back_to_extractive_with_notice(seed_index, embedder):
+def test_unreachable_server_falls_back_to_extractive_with_notice_and_a_log_line(
+    seed_index, embedder, caplog
+):
     a = llm_assistant(seed_index, embedder, f"http://127.0.0.1:{free_port()}/v1", llm_timeout=5.0)
-    answer = a.ask("How long does it take for the shell to reach its target?")
+    with caplog.at_level("WARNING", logger="assistant"):
+        answer = a.ask("How long does it take for the shell to reach its target?")
     assert answer.mode == "extractive" and "LLM backend failed" in answer.notice
+    assert any("LLM answer not used: " in r.getMessage() for r in caplog.records)
     assert answer.quotes[0].text == "It takes around 40 seconds for the shell to reach its target."
 
 

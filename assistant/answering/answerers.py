@@ -11,6 +11,7 @@ text as it arrives (LLM only) and ends with an Answer holding structure, never p
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -24,6 +25,8 @@ from ..retrieval.parts import Part, interleave
 from ..types import Answer, Filters, Passage, TextDelta
 from . import extractive, llm, reports
 from .timeline import TIMELINE_FLOOR, TIMELINE_QUOTES, as_timeline
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,7 @@ class WithFallback:
         if answer is not None and not notice:
             yield answer
             return
+        log.warning("LLM answer not used: %s", notice)
         for event in self.fallback.stream(evidence):
             if isinstance(event, Answer):
                 if answer is not None:  # keep what the model said, for inspection

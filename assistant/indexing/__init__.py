@@ -8,6 +8,7 @@ contributed before, so a bad file never removes indexed articles.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from ..store import Writer, write_generation
 from ..text.tokens import terms_version
 from ..types import Article, Chunk
 from .chunking import chunk_article, embedding_text
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -173,6 +176,9 @@ def apply(
         gone = set(writer.orphans()) | set(remove)
         out.removed = [aid for aid in gone if writer.remove([aid])]
     out.seconds = time.perf_counter() - began
+    for failure in out.failures:
+        log.info("not indexed: %s", failure)  # the CLI and the UI say it too
+    log.info("%s at %s: %s", "build" if fresh else "update", index_dir, out.summary())
     return out
 
 
