@@ -38,6 +38,7 @@ from assistant import (
 )
 from assistant.http import ApiFirst, create_api
 from assistant.render import answer_html, answer_markdown, article_html, evidence_html
+from assistant.watch import watch
 
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 EXAMPLES = [
@@ -578,6 +579,13 @@ def main() -> None:
     parser.add_argument(
         "--reports", default="reports", help="folder indexed when no index exists yet"
     )
+    parser.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="keep the index in step with this folder while serving (repeatable)",
+    )
     args = parser.parse_args()
     # Gradio's own variables work too; ASSISTANT_UI_* and the flags win over them.
     env = os.environ
@@ -592,6 +600,10 @@ def main() -> None:
         assistant = Assistant.build([args.reports], settings=settings)
     else:
         assistant = Assistant.open(settings=settings)
+    if args.watch:  # new, changed and removed files applied while the app serves
+        threading.Thread(
+            target=watch, args=(assistant, args.watch), name="watch", daemon=True
+        ).start()
     launch(assistant)
 
 

@@ -162,7 +162,8 @@ class Assistant:
     def update(
         self, paths: Iterable[PathLike], *, sync: bool = False, progress: Progress | None = None
     ) -> UpdateReport:
-        """Add new or changed articles from files; ``sync`` also drops articles of deleted files."""
+        """Add new or changed articles from files; ``sync`` also drops articles of deleted files
+        (under the given folders, or given themselves: a path that is gone is then no error)."""
         self.last_report = self._apply(paths=paths, sync=sync, progress=progress)
         return self.last_report
 

@@ -1,4 +1,4 @@
-"""`assistant index build|update|info|list|remove|optimize|verify`, `assistant search`, `assistant ask`: thin over the API.
+"""`assistant index build|update|watch|info|list|remove|optimize|verify`, `assistant search`, `assistant ask`: thin over the API.
 
 Errors the assistant raises on purpose print one line that says what to do, and exit 1.
 """
@@ -95,6 +95,23 @@ def cmd_update(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
     _print_report(assistant.remove(args.ids), args.json)
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import watch
+
+    assistant = Assistant.open(settings=_settings(args))
+
+    def show(report) -> None:  # indexing.UpdateReport
+        for failure in report.failures:
+            print(f"failed: {failure}", file=sys.stderr, flush=True)
+        if report.added or report.removed or report.failures:
+            stamp = dt.datetime.now().strftime("%H:%M:%S")
+            print(f"{stamp} {report.summary()}", flush=True)
+
+    print(f"watching {', '.join(map(str, args.folders))} (Ctrl-C stops)", flush=True)
+    watch(assistant, args.folders, debounce=args.interval, on_report=show)
     return 0
 
 
@@ -258,6 +275,17 @@ def parser() -> argparse.ArgumentParser:
         "info", parents=[common], help="show the index: model, counts, outlets, date range"
     )
     i.set_defaults(func=cmd_info)
+    w = isub.add_parser(
+        "watch", parents=[common], help="apply new, changed and removed files as they happen"
+    )
+    w.add_argument("folders", nargs="+")
+    w.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds to gather file events into one update (default 1)",
+    )
+    w.set_defaults(func=cmd_watch)
     o = isub.add_parser("optimize", parents=[common], help="merge the index's segments into one")
     o.set_defaults(func=cmd_optimize)
     v = isub.add_parser(

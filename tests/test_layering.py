@@ -45,7 +45,8 @@ ALLOWED = {
     },
     "evaluation": {"errors", "types", "text", "api"},  # api for type hints only
     "integrations": {"types"},
-    "cli": {"api", "render", "config", "errors", "types", "evaluation"},
+    "cli": {"api", "render", "config", "errors", "types", "evaluation", "watch"},
+    "watch": {"api", "errors", "indexing"},  # watched folders: beside the CLI, over the API
     "http": {"api", "render", "errors", "types"},  # the HTTP API: beside the CLI, over the API
     "__init__": {"api", "answering", "config", "errors", "indexing", "ingest", "types"},
     "__main__": {"cli"},
@@ -115,7 +116,12 @@ def test_app_uses_only_public_names_and_never_the_store():
     source = (ROOT / "app.py").read_text(encoding="utf-8")
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("assistant"):
-            assert node.module in ("assistant", "assistant.render", "assistant.http"), node.module
+            assert node.module in (
+                "assistant",
+                "assistant.render",
+                "assistant.http",
+                "assistant.watch",
+            ), node.module
             if node.module == "assistant":
                 assert all(a.name in assistant.__all__ for a in node.names)
         if isinstance(node, ast.Attribute):

@@ -121,7 +121,9 @@ def apply(
     ``optimize`` also merges every segment into one."""
     began = time.perf_counter()
     paths = list(paths)
-    report = load_paths(paths) if paths else IngestReport()
+    # With sync, a path that is gone is not a failure: its articles are what sync drops.
+    present = [p for p in paths if not sync or os.path.lexists(p)]
+    report = load_paths(present) if present else IngestReport()
     report.articles.extend(articles)
     _reject_conflicting_ids(report)
     out = UpdateReport(failures=list(report.failures))
