@@ -110,8 +110,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
             stamp = dt.datetime.now().strftime("%H:%M:%S")
             print(f"{stamp} {report.summary()}", flush=True)
 
-    print(f"watching {', '.join(map(str, args.folders))} (Ctrl-C stops)", flush=True)
-    watch(assistant, args.folders, debounce=args.interval, on_report=show)
+    watched = [*map(str, args.folders), *args.feed]
+    if not watched:
+        raise ConfigError("name a folder to watch or a --feed URL")
+    print(f"watching {', '.join(watched)} (Ctrl-C stops)", flush=True)
+    watch(
+        assistant,
+        args.folders,
+        debounce=args.interval,
+        on_report=show,
+        feeds=args.feed,
+        poll=args.poll * 60,
+    )
     return 0
 
 
@@ -264,7 +274,11 @@ def parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace an index that already exists at --index"
     )
     b.set_defaults(func=cmd_build)
-    u = isub.add_parser("update", parents=[common], help="add new or changed articles")
+    u = isub.add_parser(
+        "update",
+        parents=[common],
+        help="add new or changed articles (files, folders, feed or page URLs)",
+    )
     u.add_argument("paths", nargs="+")
     u.add_argument("--sync", action="store_true", help="also remove articles whose files are gone")
     u.set_defaults(func=cmd_update)
@@ -278,7 +292,13 @@ def parser() -> argparse.ArgumentParser:
     w = isub.add_parser(
         "watch", parents=[common], help="apply new, changed and removed files as they happen"
     )
-    w.add_argument("folders", nargs="+")
+    w.add_argument("folders", nargs="*")
+    w.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS/Atom feed to read"
+    )
+    w.add_argument(
+        "--poll", type=float, default=15.0, help="minutes between feed reads (default 15)"
+    )
     w.add_argument(
         "--interval",
         type=float,

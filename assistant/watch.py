@@ -1,4 +1,5 @@
-"""Watched folders: new, changed and removed files applied to the index as they happen.
+"""Watched folders and feeds: new, changed and removed files applied to the index as they
+happen, and RSS/Atom feeds read every few minutes.
 
 ``watch`` first brings the index in step with the folders (one update with ``sync``), then
 waits for file events (watchfiles: inotify on Linux), gathers them for ``debounce`` seconds and
@@ -47,14 +48,27 @@ def watch(
     stop: threading.Event | None = None,
     on_report: Callable[[UpdateReport], None] | None = None,
     ready: threading.Event | None = None,
+    feeds: Sequence[str] = (),
+    poll: float = 900.0,
 ) -> None:
-    """Keep the index in step with ``folders`` until ``stop`` is set (or forever).
+    """Keep the index in step with ``folders`` (and ``feeds``, read every ``poll`` seconds)
+    until ``stop`` is set (or forever).
 
     Each applied batch's report goes to ``on_report`` (and to the log); ``ready`` is set once
     the first catch-up update is done and events are being watched.
     """
     from watchfiles import watch as file_events
 
+    stop = stop or threading.Event()
+    if feeds:
+        threading.Thread(
+            target=_poll, args=(assistant, list(feeds), poll, stop, on_report), daemon=True
+        ).start()
+    if not folders:
+        if ready is not None:
+            ready.set()
+        stop.wait()
+        return
     roots = [str(Path(f).resolve()) for f in folders]
     missing = [r for r in roots if not os.path.isdir(r)]
     if missing:
@@ -77,11 +91,28 @@ def watch(
             _apply(assistant, batch, on_report)
 
 
+def _poll(
+    assistant: Assistant,
+    feeds: list[str],
+    every: float,
+    stop: threading.Event,
+    on_report: Callable[[UpdateReport], None] | None,
+) -> None:
+    """Read the feeds now and then every ``every`` seconds (only new items are embedded)."""
+    while not stop.is_set():
+        _apply(assistant, feeds, on_report, sync=False)
+        stop.wait(every)
+
+
 def _apply(
-    assistant: Assistant, paths: Iterable[str], on_report: Callable[[UpdateReport], None] | None
+    assistant: Assistant,
+    paths: Iterable[str],
+    on_report: Callable[[UpdateReport], None] | None,
+    *,
+    sync: bool = True,
 ) -> None:
     try:
-        report = assistant.update(list(paths), sync=True)
+        report = assistant.update(list(paths), sync=sync)
     except AssistantError as exc:  # the index is unchanged; the next batch tries again
         log.error("watched update failed: %s", exc)
         return

@@ -20,6 +20,7 @@ import numpy as np
 from ..embedding import Embedder
 from ..errors import IngestError
 from ..ingest import IngestReport, load_paths
+from ..ingest.web import is_url
 from ..store import Writer, write_generation
 from ..text.tokens import terms_version
 from ..types import Article, Chunk
@@ -122,7 +123,7 @@ def apply(
     began = time.perf_counter()
     paths = list(paths)
     # With sync, a path that is gone is not a failure: its articles are what sync drops.
-    present = [p for p in paths if not sync or os.path.lexists(p)]
+    present = [p for p in paths if not sync or is_url(p) or os.path.lexists(p)]
     report = load_paths(present) if present else IngestReport()
     report.articles.extend(articles)
     _reject_conflicting_ids(report)

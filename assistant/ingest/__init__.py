@@ -19,6 +19,7 @@ from ..errors import IngestError
 from ..types import Article
 from .loaders import LOADERS, format_of
 from .normalize import article_id, make_article, normalize_text
+from .web import is_url, load_url
 
 __all__ = [
     "IngestReport",
@@ -152,10 +153,19 @@ def load_file(path: Path) -> Iterator[Article | IngestError]:
 
 
 def load_paths(paths: Iterable[str | os.PathLike[str]]) -> IngestReport:
-    """Read every article under ``paths``; duplicates (same text) are kept once."""
+    """Read every article under ``paths`` (files, folders, and http(s) addresses of RSS/Atom
+    feeds or article pages); duplicates (same text) are kept once."""
     report = IngestReport()
     seen: set[str] = set()
-    for item in iter_files(paths):
+    paths = list(paths)
+    for url in (p for p in paths if is_url(p)):  # feeds and article pages
+        for loaded in load_url(str(url)):
+            if isinstance(loaded, IngestError):
+                report.failures.append(loaded)
+            elif loaded.id not in seen:
+                seen.add(loaded.id)
+                report.articles.append(loaded)
+    for item in iter_files(p for p in paths if not is_url(p)):
         if isinstance(item, IngestError):
             report.failures.append(item)
             continue
