@@ -125,6 +125,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from .mcp_tools import serve
+
+    serve(Assistant.open(settings=_settings(args)))
+    return 0
+
+
 def cmd_optimize(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
     before = len(assistant.info()["segments"])
@@ -316,6 +323,10 @@ def parser() -> argparse.ArgumentParser:
         "list", parents=[common, filters], help="list article ids, dates, outlets and titles"
     )
     li.set_defaults(func=cmd_list)
+    m = sub.add_parser(
+        "mcp", parents=[common], help="serve the search and ask tools over MCP (stdio)"
+    )
+    m.set_defaults(func=cmd_mcp)
     s = sub.add_parser("search", parents=[common, filters], help="show the best passages")
     s.add_argument("question")
     s.set_defaults(func=cmd_search)

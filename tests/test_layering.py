@@ -45,7 +45,8 @@ ALLOWED = {
     },
     "evaluation": {"errors", "types", "text", "api"},  # api for type hints only
     "integrations": {"types"},
-    "cli": {"api", "render", "config", "errors", "types", "evaluation", "watch"},
+    "cli": {"api", "render", "config", "errors", "types", "evaluation", "watch", "mcp_tools"},
+    "mcp_tools": {"api", "render", "errors", "types"},  # MCP tools: beside the CLI
     "watch": {"api", "errors", "indexing"},  # watched folders: beside the CLI, over the API
     "http": {"api", "render", "errors", "types"},  # the HTTP API: beside the CLI, over the API
     "__init__": {"api", "answering", "config", "errors", "indexing", "ingest", "types"},
