@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from .api import Assistant
@@ -154,6 +154,10 @@ def create_api(
         return _error(400, str(exc), type(exc).__name__)
 
     guarded = [Depends(guard)]
+
+    @api.get("/docs", include_in_schema=False)
+    def docs() -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/docs")
 
     @api.post(f"{PREFIX}/ask", dependencies=guarded, tags=["answers"])
     def ask(body: AskBody) -> dict[str, Any]:
@@ -306,14 +310,15 @@ class _UnauthorizedError(Exception):
 
 
 class ApiFirst:
-    """ASGI middleware: requests under ``/v1`` go to the HTTP API, the rest to the web UI."""
+    """ASGI middleware: requests under ``/v1`` (and ``/docs``) go to the HTTP API, the rest to
+    the web UI."""
 
     def __init__(self, app: Any, api: FastAPI) -> None:
         self.app, self.api = app, api
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope.get("type") in ("http", "websocket") else ""
-        if path == PREFIX or path.startswith(PREFIX + "/"):
+        if path in (PREFIX, "/docs") or path.startswith(PREFIX + "/"):
             await self.api(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -100,6 +100,7 @@ def test_the_openai_client_gets_the_quoted_answer_streamed_or_not(served):
 
 def test_the_api_is_documented(http):
     assert http.get("/v1/docs").status_code == 200
+    assert http.get("/docs", follow_redirects=True).url.path == "/v1/docs"
     paths = http.get("/v1/openapi.json").json()["paths"]
     assert {"/v1/ask", "/v1/search", "/v1/chat/completions", "/v1/models"} <= set(paths)
 
