@@ -254,8 +254,10 @@ class Handlers:
                 )
         progress(0, desc="indexing")
         try:
-            report = self.assistant.update(
-                paths, progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage)
+            report = self.assistant.update(  # read in a bounded child: uploads are untrusted
+                paths,
+                progress=lambda stage, d, n: progress(d / max(n, 1), desc=stage),
+                isolate=True,
             )
         except AssistantError as exc:  # the real reason (disk full, read-only), not "Error"
             raise gr.Error(str(exc)) from exc

@@ -160,11 +160,17 @@ class Assistant:
         return report
 
     def update(
-        self, paths: Iterable[PathLike], *, sync: bool = False, progress: Progress | None = None
+        self,
+        paths: Iterable[PathLike],
+        *,
+        sync: bool = False,
+        progress: Progress | None = None,
+        isolate: bool = False,
     ) -> UpdateReport:
         """Add new or changed articles from files; ``sync`` also drops articles of deleted files
-        (under the given folders, or given themselves: a path that is gone is then no error)."""
-        self.last_report = self._apply(paths=paths, sync=sync, progress=progress)
+        (under the given folders, or given themselves: a path that is gone is then no error);
+        ``isolate`` reads untrusted files in bounded child processes (see ingest.worker)."""
+        self.last_report = self._apply(paths=paths, sync=sync, progress=progress, isolate=isolate)
         return self.last_report
 
     def add_articles(

@@ -311,3 +311,23 @@ def test_one_bad_utf8_byte_fails_only_its_jsonl_line(tmp_path):
     assert len(report.articles) == 39
     assert [f.path for f in report.failures] == [f"{tmp_path / 'feed.jsonl'}:8"]
     assert "not valid UTF-8" in report.failures[0].reason
+
+
+def test_a_reader_that_runs_out_of_memory_is_named_and_the_rest_kept(tmp_path):
+    """Uploads are read in a bounded child: a file whose parsing blows the memory limit kills
+    the child, never the caller, and is named; the other files of the batch are indexed."""
+    import gzip
+
+    from assistant.ingest.worker import load_isolated
+
+    good = tmp_path / "good.txt"
+    good.write_text("Ferry resumes\n\nThe ferry to Hiddensee resumed on Sunday.", encoding="utf-8")
+    heavy = tmp_path / "heavy.jsonl.gz"
+    line = json.dumps({"title": "Heavy", "text": "word " * 44_000_000})  # 220 MB inflated
+    with gzip.open(heavy, "wt", encoding="utf-8", compresslevel=1) as f:
+        f.write(line)
+    report = load_isolated([good, heavy], memory_mb=900)
+    assert [a.title for a in report.articles] == ["Ferry resumes"]
+    assert report.sources and report.files
+    failure = next(f for f in report.failures if f.path == str(heavy))
+    assert "more than 900 MB of memory" in failure.reason, failure.reason

@@ -21,6 +21,7 @@ from ..embedding import Embedder
 from ..errors import IngestError
 from ..ingest import IngestReport, load_paths
 from ..ingest.web import is_url
+from ..ingest.worker import load_isolated
 from ..store import Writer, write_generation
 from ..text.tokens import terms_version
 from ..types import Article, Chunk
@@ -116,15 +117,18 @@ def apply(
     sync: bool = False,
     fresh: bool = False,
     optimize: bool = False,
+    isolate: bool = False,
     progress: Progress | None = None,
 ) -> UpdateReport:
     """Add what ``paths`` and ``articles`` hold, remove ``remove``, and swap in the result;
-    ``optimize`` also merges every segment into one."""
+    ``optimize`` also merges every segment into one; ``isolate`` reads the files in bounded
+    child processes (untrusted uploads: a reader that blows up never takes this process down)."""
     began = time.perf_counter()
     paths = list(paths)
     # With sync, a path that is gone is not a failure: its articles are what sync drops.
     present = [p for p in paths if not sync or is_url(p) or os.path.lexists(p)]
-    report = load_paths(present) if present else IngestReport()
+    load = load_isolated if isolate else load_paths
+    report = load(present) if present else IngestReport()
     report.articles.extend(articles)
     _reject_conflicting_ids(report)
     out = UpdateReport(failures=list(report.failures))
