@@ -6,6 +6,8 @@ ans = a.ask("How long does it take a shell to reach its target?")
 ans.quotes[0].text, ans.quotes[0].article.outlet, ans.quotes[0].start
 """
 
+import logging as _logging
+
 from .api import Assistant, index_exists
 from .config import Settings
 from .errors import (
@@ -39,6 +41,10 @@ from .types import (
     TextDelta,
     Verdict,
 )
+
+# A library logs, the application decides where to: silent unless configured (the CLI and the
+# web app call Settings.configure_logging; scripts use logging.basicConfig as usual).
+_logging.getLogger("assistant").addHandler(_logging.NullHandler())
 
 __all__ = [
     "Answer",
