@@ -32,6 +32,7 @@ from assistant import (
     Assistant,
     AssistantError,
     Filters,
+    IndexMismatchError,
     Settings,
     TextDelta,
     index_exists,
@@ -601,7 +602,13 @@ def main() -> None:
         print(f"No index at {settings.index_dir}; indexing {args.reports} first…")
         assistant = Assistant.build([args.reports], settings=settings)
     else:
-        assistant = Assistant.open(settings=settings)
+        try:
+            assistant = Assistant.open(settings=settings)
+        except IndexMismatchError as exc:  # the previous format: its own articles carry over
+            if "assistant index upgrade" not in str(exc):
+                raise
+            print(f"Upgrading the index at {settings.index_dir} (articles and vectors kept)…")
+            assistant = Assistant.upgrade(settings=settings)
     if args.watch:  # new, changed and removed files applied while the app serves
         threading.Thread(
             target=watch, args=(assistant, args.watch), name="watch", daemon=True

@@ -29,12 +29,13 @@ from .errors import (
     LLMError,
 )
 from .indexing import Progress, UpdateReport, apply, index_versions
+from .indexing import upgrade as upgrade_index
 from .ingest import make_article
 from .render import prose
 from .retrieval import METHODS, outlets
 from .retrieval import search as _search
 from .retrieval.parts import Part, interleave, search_parts
-from .store import MANIFEST, Snapshot, read_manifest
+from .store import FORMAT_VERSION, MANIFEST, Snapshot, read_manifest
 from .types import Answer, Article, ArticleInfo, Filters, Passage, TextDelta
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,26 @@ class Assistant:
         return self.add_articles(
             [make_article(text, title=title, outlet=outlet, url=url, published=published)]
         )
+
+    @classmethod
+    def upgrade(
+        cls,
+        index_dir: PathLike | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+    ) -> Assistant:
+        """Bring an index of the previous format (3) to this one from its own stored articles
+        (ids, sources and vectors kept, no file read again); return the assistant over it.
+        An index already in this format is opened as it is."""
+        settings = settings or Settings.load()
+        if index_dir is not None:
+            settings = settings.replace(index_dir=Path(index_dir))
+        assistant = cls(settings, embedder=embedder)
+        if read_manifest(assistant.index_dir, any_format=True).get("format") != FORMAT_VERSION:
+            assistant.last_report = upgrade_index(assistant.index_dir, assistant.embedder)
+        assistant._open_snapshot()
+        return assistant
 
     def optimize(self) -> UpdateReport:
         """Merge every segment of the index into one, dropping deleted chunks for good.

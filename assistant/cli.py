@@ -132,6 +132,16 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    assistant = Assistant.upgrade(settings=_settings(args))
+    report = assistant.last_report
+    if report is None:
+        print(f"the index at {assistant.index_dir} is already in the current format")
+    else:
+        print(f"upgraded: {report.summary()}")
+    return 0
+
+
 def cmd_optimize(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
     before = len(assistant.info()["segments"])

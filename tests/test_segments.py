@@ -238,3 +238,55 @@ def test_a_merge_refuses_a_damaged_segment_and_leaves_the_index_as_it_was(
         a.optimize()
     assert manifest(index) == before  # nothing re-certified
     assert not [p for p in index.iterdir() if p.name.startswith(".tmp-")]
+
+
+def _as_format_3(index: Path, legacy: Path) -> None:
+    """Write ``index`` (one segment) in the previous format, the way format 3 kept it."""
+    import shutil
+    import sqlite3
+
+    from assistant.store.format import _sha256
+
+    m = manifest(index)
+    gen = legacy / "gen-000001"
+    gen.mkdir(parents=True)
+    segment = index / m["segments"][0]["name"]
+    for name in ("store.sqlite", "vectors.faiss", "titles.faiss"):
+        shutil.copy(segment / name, gen / name)
+    db = sqlite3.connect(gen / "store.sqlite")
+    db.execute("ATTACH DATABASE ? AS catalog", (str(index / m["catalog"]),))
+    db.execute("CREATE TABLE sources AS SELECT file, article_id FROM catalog.sources")
+    db.execute("CREATE TABLE source_ids AS SELECT source_id, article_id FROM catalog.source_ids")
+    db.commit()
+    db.execute("DETACH DATABASE catalog")
+    db.close()
+    files = {
+        n: {"bytes": (gen / n).stat().st_size, "sha256": _sha256(gen / n)}
+        for n in ("store.sqlite", "vectors.faiss", "titles.faiss")
+    }
+    old = {k: m[k] for k in ("embedding_model", "dim", "chunking", "versions", "counts")}
+    old |= {"format": 3, "generation": "gen-000001", "files": files}
+    (legacy / "manifest.json").write_text(json.dumps(old))
+
+
+def test_an_index_of_the_previous_format_upgrades_from_its_own_articles(
+    tmp_path, embedder, articles, reference
+):
+    from assistant import IndexMismatchError
+
+    from .test_index import CountingEmbedder
+
+    built = Assistant.build([], index_dir=tmp_path / "new", embedder=embedder)
+    built.add_articles(articles)
+    legacy = tmp_path / "legacy"
+    _as_format_3(tmp_path / "new", legacy)
+    with pytest.raises(IndexMismatchError, match="assistant index upgrade"):
+        Assistant.open(legacy, embedder=embedder)
+    counting = CountingEmbedder(embedder.inner)
+    upgraded = Assistant.upgrade(legacy, embedder=counting)
+    assert counting.texts == 0  # every chunk and headline vector reused
+    assert manifest(legacy)["format"] == 4
+    assert not list(legacy.glob("gen-*"))
+    assert [r.id for r in upgraded.library()] == [r.id for r in reference.library()]
+    assert results(upgraded) == results(reference)
+    assert Assistant.upgrade(legacy, embedder=embedder).last_report is None  # nothing to do

@@ -22,7 +22,7 @@ from ..errors import IngestError
 from ..ingest import IngestReport, load_paths
 from ..ingest.web import is_url
 from ..ingest.worker import load_isolated
-from ..store import Writer, write_generation
+from ..store import Writer, legacy_contents, write_generation
 from ..text.tokens import terms_version
 from ..types import Article, Chunk
 from .chunking import chunk_article, embedding_text
@@ -186,6 +186,33 @@ def apply(
     for failure in out.failures:
         log.info("not indexed: %s", failure)  # the CLI and the UI say it too
     log.info("%s at %s: %s", "build" if fresh else "update", index_dir, out.summary())
+    return out
+
+
+def upgrade(index_dir: Path, embedder: Embedder) -> UpdateReport:
+    """Rewrite a format-3 index in the current format from its own stored articles: the same
+    ids, sources and aliases, its vectors reused (nothing embedded when the model is the same).
+    No source file is read, so an index whose files are gone upgrades too."""
+    began = time.perf_counter()
+    manifest, articles, sources, aliases = legacy_contents(index_dir)
+    chunking = dict(manifest["chunking"])
+    out = UpdateReport()
+    with write_generation(
+        index_dir,
+        model=embedder.name,
+        dim=embedder.dim,
+        chunking=chunking,
+        fresh=True,
+        versions=index_versions(embedder),
+    ) as writer:
+        _store_new(writer, articles, embedder, chunking, out, None)
+        for file, aid in sources:
+            writer.add_source(file, aid)
+        for source_id, aid in aliases:
+            writer.add_alias(source_id, aid)
+    out.added = [a.id for a in articles]
+    out.seconds = time.perf_counter() - began
+    log.info("upgraded %s: %s", index_dir, out.summary())
     return out
 
 

@@ -25,7 +25,7 @@ plus the catalog copy; past ``MAX_SEGMENTS`` a write merges the smallest segment
 ``assistant index optimize`` merges them all. Nothing is ever unpickled.
 """
 
-from .format import FORMAT_VERSION, MANIFEST, read_manifest, rebuild_hint
+from .format import FORMAT_VERSION, MANIFEST, legacy_contents, read_manifest, rebuild_hint
 from .reader import ChunkRef, Snapshot
 from .writer import Writer, index_lock, write_generation
 
@@ -36,6 +36,7 @@ __all__ = [
     "Snapshot",
     "Writer",
     "index_lock",
+    "legacy_contents",
     "read_manifest",
     "rebuild_hint",
     "write_generation",

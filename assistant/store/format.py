@@ -156,8 +156,41 @@ def read_manifest(index_dir: Path, *, any_format: bool = False) -> dict[str, Any
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{path} is unreadable ({exc}); {rebuild_hint(index_dir)}") from exc
     if manifest.get("format") != FORMAT_VERSION and not any_format:
+        how = (
+            f"upgrade it with `assistant index upgrade --index {index_dir}` (its articles and "
+            f"vectors are kept)"
+            if manifest.get("format") == 3
+            else rebuild_hint(index_dir)
+        )
         raise IndexMismatchError(
             f"index at {index_dir} has format {manifest.get('format')!r}, this version reads "
-            f"format {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
+            f"format {FORMAT_VERSION}; {how}"
         )
     return manifest
+
+
+def legacy_contents(
+    index_dir: Path,
+) -> tuple[dict[str, Any], list[Article], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return a format-3 index's manifest, articles, (file, article id) sources and (source id,
+    article id) aliases, read from its generation's store: what an upgrade carries over."""
+    manifest = read_manifest(index_dir, any_format=True)
+    if manifest.get("format") != 3:
+        raise IndexMismatchError(
+            f"index at {index_dir} has format {manifest.get('format')!r}; only format 3 is "
+            f"upgraded in place; {rebuild_hint(index_dir)}"
+        )
+    store = index_dir / str(manifest.get("generation")) / STORE
+    try:
+        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        try:
+            articles = [
+                _row_to_article(r) for r in db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles")
+            ]
+            sources = [tuple(r) for r in db.execute("SELECT file, article_id FROM sources")]
+            aliases = [tuple(r) for r in db.execute("SELECT source_id, article_id FROM source_ids")]
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise IndexCorruptError(f"cannot read {store}: {exc}; {rebuild_hint(index_dir)}") from exc
+    return manifest, articles, sources, aliases  # type: ignore[return-value]
