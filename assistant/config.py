@@ -95,6 +95,9 @@ class Settings:
     log_level: str = "WARNING"
     # A question taking longer than this many milliseconds is logged as slow.
     slow_ms: int = 2000
+    # Folders under which the HTTP API's /v1/update may read files, comma-separated; "" turns
+    # that endpoint off (a caller could otherwise index, then read, any file of the server).
+    api_update_roots: str = ""
     # Folder of prompt templates.
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
 

@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -216,9 +217,39 @@ def create_api(
         """Remove one article from the index."""
         return report_to_dict(assistant.remove([article_id]))
 
+    roots = [
+        os.path.realpath(r.strip())
+        for r in assistant.settings.api_update_roots.split(",")
+        if r.strip()
+    ]
+
     @api.post(f"{PREFIX}/update", dependencies=guarded, tags=["articles"])
-    def update(body: UpdateBody) -> dict[str, Any]:
-        """Index new or changed files from folders on the server (only what changed is embedded)."""
+    def update(body: UpdateBody) -> Any:
+        """Index new or changed files from folders on the server (only what changed is embedded).
+        Only under the folders ASSISTANT_API_UPDATE_ROOTS names; feed and page URLs too then."""
+        if not roots:
+            return _error(
+                403,
+                "updating from server paths is off; set ASSISTANT_API_UPDATE_ROOTS to the folders "
+                "it may read (or POST the text to /v1/articles)",
+                "forbidden",
+            )
+        outside = [
+            p
+            for p in body.paths
+            if not p.lower().startswith(("http://", "https://"))
+            and not any(
+                os.path.realpath(p) == r
+                or os.path.realpath(p).startswith(r.rstrip(os.sep) + os.sep)
+                for r in roots
+            )
+        ]
+        if outside:
+            return _error(
+                403,
+                f"{', '.join(outside)}: outside ASSISTANT_API_UPDATE_ROOTS; not read",
+                "forbidden",
+            )
         return report_to_dict(assistant.update(body.paths, sync=body.sync))
 
     @api.get(f"{PREFIX}/info", dependencies=guarded, tags=["index"])

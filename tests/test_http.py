@@ -98,6 +98,32 @@ def test_the_openai_client_gets_the_quoted_answer_streamed_or_not(served):
     assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == content
 
 
+def test_update_from_server_paths_is_off_unless_roots_are_set(http, served, tmp_path):
+    refused = http.post("/v1/update", json={"paths": ["/etc"]})
+    assert (
+        refused.status_code == 403
+        and "ASSISTANT_API_UPDATE_ROOTS" in refused.json()["error"]["message"]
+    )
+    _, assistant = served
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "note.txt").write_text("Harbour note\n\nThe harbour reopened on Friday.")
+    before = assistant.settings
+    assistant.settings = before.replace(api_update_roots=str(inbox))
+    try:
+        from fastapi.testclient import TestClient
+
+        from assistant.http import create_api
+
+        api = TestClient(create_api(assistant))
+        outside = api.post("/v1/update", json={"paths": ["/etc/passwd"]})
+        assert outside.status_code == 403 and "outside" in outside.json()["error"]["message"]
+        inside = api.post("/v1/update", json={"paths": [str(inbox)]})
+        assert inside.status_code == 200 and len(inside.json()["added"]) == 1
+    finally:
+        assistant.settings = before
+
+
 def test_the_api_is_documented(http):
     assert http.get("/v1/docs").status_code == 200
     assert http.get("/docs", follow_redirects=True).url.path == "/v1/docs"

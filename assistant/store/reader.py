@@ -218,7 +218,10 @@ class Snapshot:
 
     def vector(self, chunk_id: int) -> np.ndarray:
         """Return a live chunk's stored vector."""
-        return self.segments[int(self.owner[chunk_id])].vectors.reconstruct(int(chunk_id))
+        number = int(self.owner[chunk_id]) if 0 <= chunk_id < len(self.owner) else -1
+        if number < 0:
+            raise ArticleNotFoundError(f"no live chunk {chunk_id} in the index at {self.index_dir}")
+        return self.segments[number].vectors.reconstruct(int(chunk_id))
 
     def chunk_ids_where(
         self,
