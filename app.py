@@ -46,6 +46,7 @@ EXAMPLES = [
     "How long does it take for the shell to reach its target?",
     "What happened at OpenAI after Sam Altman was fired?",  # a timeline across outlets
     "What did The Verge report about the jury hearing from Sam Bankman-Fried?",  # a named outlet
+    "How many people did the Hamas attack on Israel kill?",  # reports disagree: a conflict badge
     "Who is defending Bakhmut?",
 ]
 CSS = """

@@ -331,3 +331,11 @@ def test_a_reader_that_runs_out_of_memory_is_named_and_the_rest_kept(tmp_path):
     assert report.sources and report.files
     failure = next(f for f in report.failures if f.path == str(heavy))
     assert "more than 900 MB of memory" in failure.reason, failure.reason
+
+
+def test_a_folders_readme_is_not_a_report_but_a_named_one_is_read(tmp_path):
+    (tmp_path / "README.md").write_text("# Sample reports\n\nWhat this folder holds.")
+    (tmp_path / "LICENSE.txt").write_text("Licence text of the sample, several words long.")
+    (tmp_path / "report.txt").write_text("Ferry resumes\n\nThe ferry sailed on Sunday.")
+    assert [a.title for a in load_paths([tmp_path]).articles] == ["Ferry resumes"]
+    assert [a.title for a in load_paths([tmp_path / "README.md"]).articles] == ["Sample reports"]

@@ -237,3 +237,31 @@ def test_claim_conflict_from_the_model_is_shown_with_both_verified_sides(
     from assistant.render import answer_html
 
     assert "The model's comparison" in answer_html(answer)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, embedder):
+    """An index of the bundled sample (reports/: the seed and 28 news articles)."""
+    from assistant import Assistant
+
+    from .conftest import ROOT
+
+    index = tmp_path_factory.mktemp("sample") / "index"
+    return Assistant.build([ROOT / "reports"], index_dir=index, embedder=embedder)
+
+
+def test_the_bundled_sample_shows_a_conflict_a_timeline_and_a_named_outlet(sample):
+    """What reports/README.md promises a first run: the example questions each show it."""
+    toll = sample.ask("How many people did the Hamas attack on Israel kill?")
+    (clash,) = [c for c in toll.conflicts if not c.agree]
+    outlets = {toll.quotes[f.quote].article.outlet for f in clash.figures}
+    assert {"TechCrunch", "The Guardian"} <= outlets
+    assert {1200.0, 1400.0} <= {f.value for f in clash.figures}
+    timeline = sample.ask("What happened at OpenAI after Sam Altman was fired?")
+    days = [q.article.published for q in timeline.quotes]
+    assert timeline.mode == "timeline" and len(days) >= 3 and days == sorted(days)
+    verge = sample.ask("What did The Verge report about the jury hearing from Sam Bankman-Fried?")
+    assert verge.quotes and verge.quotes[0].article.outlet == "The Verge", [
+        q.article.outlet for q in verge.quotes
+    ]
+    assert len({r.outlet for r in sample.library()}) >= 7

@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 SIDECAR = ".meta.json"
+# A folder's README or LICENSE describes the folder; it is no report (named alone, it is read).
+FOLDER_NOTES = frozenset({"readme", "license", "licence", "copying"})
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a larger file is refused with a reason, not read
 
 
@@ -100,6 +102,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Inges
                 dirs[:] = kept
                 for name in sorted(files):
                     if name.startswith(".") or name.lower().endswith(SIDECAR):
+                        continue
+                    if name.lower().split(".")[0] in FOLDER_NOTES:  # the folder's own notes
                         continue
                     if format_of(Path(name)) not in LOADERS:
                         continue
