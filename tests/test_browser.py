@@ -384,3 +384,21 @@ def test_an_edited_question_is_asked_again_in_place_and_no_copy_icon_copies_html
     assert "Who is defending Bakhmut?" not in chat
     assert chat.count("How long does it take for the shell to reach its target?") >= 1
     page.screenshot(path=str(SHOTS / "13-edited-question.png"))
+
+
+def test_a_date_window_without_reports_says_what_the_index_holds(page, served):
+    page.get_by_role("tab", name="Ask").click()
+    page.click("#new-chat")
+    page.get_by_text("Filters and options").click()
+    page.fill("#since textarea, #since input", "2030-01-01")
+    page.fill("#question textarea", "Who is defending Bakhmut?")
+    page.click("#ask")
+    page.wait_for_function(
+        "() => document.querySelector('#chat')?.innerText.includes('The index holds')"
+    )
+    said = page.locator("#chat").inner_text()
+    assert "No report matches the filters" in said and "Al Jazeera" in said
+    assert "2022-10-07" in said  # the index's date range
+    page.fill("#since textarea, #since input", "")
+    page.get_by_text("Filters and options").click()
+    page.screenshot(path=str(SHOTS / "14-empty-window.png"))
