@@ -36,9 +36,9 @@ run: install index
 test: install-test
 	$(PY) -m pytest -q
 
-# While working: no browser, no LLM server, no kill loops.
+# While working: no browser, no LLM server, no kill loops, no Ray.
 test-fast: install-test
-	$(PY) -m pytest -q -m "not browser and not llm and not kills"
+	$(PY) -m pytest -q -m "not browser and not llm and not kills and not cluster"
 
 lint: install-test
 	$(VENV)/bin/ruff check assistant tests app.py benchmarks training

@@ -10,6 +10,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from .embedding import Embedder, load_embedder, model_label
 from .errors import (
     ArticleNotFoundError,
     AssistantError,
+    ConfigError,
     IndexExistsError,
     IndexMismatchError,
     IndexStoreError,
@@ -93,12 +95,15 @@ class Assistant:
         embedder: Embedder | None = None,
         progress: Progress | None = None,
         overwrite: bool = False,
+        engine: str = "local",
+        address: str | None = None,
     ) -> Assistant:
         """Build a new index from files and folders.
 
         An index already at ``index_dir`` is replaced only with ``overwrite=True`` (its
         articles that the new sources lack are counted as removed); otherwise
-        IndexExistsError says how to add to it instead.
+        IndexExistsError says how to add to it instead. ``engine="ray"`` embeds on a Ray
+        cluster (``address``, or a local Ray without one); the index is the same.
         """
         settings = _with_index(settings, index_dir)
         assistant = cls(settings, embedder=embedder)
@@ -115,7 +120,8 @@ class Assistant:
                     f"(API: Assistant.open(...).update), or replace it with `assistant index "
                     f"build --force` (API: overwrite=True)"
                 )
-        report = assistant._apply(paths=paths, fresh=True, progress=progress)
+        with assistant._engine(engine, address):
+            report = assistant._apply(paths=paths, fresh=True, progress=progress)
         kept = {row[0] for row in assistant.snapshot.article_stats()}
         report.removed = sorted(before - kept)
         assistant.last_report = report
@@ -138,6 +144,32 @@ class Assistant:
                 cache_dir=Path(s.cache_dir) if s.cache_dir else None,
             )
         return self._embedder
+
+    @contextmanager
+    def _engine(self, engine: str, address: str | None) -> Iterator[None]:
+        """Embed through ``engine`` ("local" or "ray") for the duration of one write."""
+        if engine == "local":
+            yield
+            return
+        if engine != "ray":
+            raise ConfigError(f"engine must be 'local' or 'ray', got {engine!r}")
+        from .embedding.ray_engine import RayEmbedder
+
+        s = self.settings
+        local = self.embedder
+        distributed = RayEmbedder(
+            local,
+            model=s.embedding_model,
+            backend=s.embedding_backend,
+            cache_dir=str(s.cache_dir) if s.cache_dir else None,
+            address=address,
+        )
+        self._embedder = distributed  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            self._embedder = local
+            distributed.close()
 
     def _chunking(self) -> dict[str, int]:
         return {"max_chars": self.settings.chunk_chars, "overlap": self.settings.chunk_overlap}
@@ -167,11 +199,16 @@ class Assistant:
         sync: bool = False,
         progress: Progress | None = None,
         isolate: bool = False,
+        engine: str = "local",
+        address: str | None = None,
     ) -> UpdateReport:
         """Add new or changed articles from files; ``sync`` also drops articles of deleted files
         (under the given folders, or given themselves: a path that is gone is then no error);
         ``isolate`` reads untrusted files in bounded child processes (see ingest.worker)."""
-        self.last_report = self._apply(paths=paths, sync=sync, progress=progress, isolate=isolate)
+        with self._engine(engine, address):
+            self.last_report = self._apply(
+                paths=paths, sync=sync, progress=progress, isolate=isolate
+            )
         return self.last_report
 
     def add_articles(

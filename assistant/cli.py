@@ -80,7 +80,12 @@ def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
 
 def cmd_build(args: argparse.Namespace) -> int:
     assistant = Assistant.build(
-        args.paths, settings=_settings(args), progress=_progress_bar(), overwrite=args.force
+        args.paths,
+        settings=_settings(args),
+        progress=_progress_bar(),
+        overwrite=args.force,
+        engine=args.engine,
+        address=args.address,
     )
     _print_report(assistant.last_report, args.json)
     return 0
@@ -88,7 +93,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     assistant = Assistant.open(settings=_settings(args))
-    _print_report(assistant.update(args.paths, sync=args.sync, progress=_progress_bar()), args.json)
+    report = assistant.update(
+        args.paths,
+        sync=args.sync,
+        progress=_progress_bar(),
+        engine=args.engine,
+        address=args.address,
+    )
+    _print_report(report, args.json)
     return 0
 
 
@@ -285,15 +297,28 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="build, update or inspect the index")
     isub = index.add_subparsers(dest="action", required=True)
-    b = isub.add_parser("build", parents=[common], help="build a new index from files and folders")
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="where texts are embedded: here, or on a Ray cluster (the cluster extra)",
+    )
+    engine.add_argument(
+        "--address", default=None, help="the Ray cluster (ray://host:10001); a local Ray without"
+    )
+    b = isub.add_parser(
+        "build", parents=[common, engine], help="build a new index from files and folders"
+    )
     b.add_argument("paths", nargs="+")
     b.add_argument(
         "--force", action="store_true", help="replace an index that already exists at --index"
     )
     b.set_defaults(func=cmd_build)
+
     u = isub.add_parser(
         "update",
-        parents=[common],
+        parents=[common, engine],
         help="add new or changed articles (files, folders, feed or page URLs)",
     )
     u.add_argument("paths", nargs="+")

@@ -59,6 +59,7 @@ HEAVY_OWNERS = {
     "onnxruntime": {"embedding", "answering/reranker.py"},
     "langchain_core": {"integrations", "answering"},
     "gradio": set(),
+    "ray": {"embedding/ray_engine.py"},
 }
 
 
