@@ -9,7 +9,7 @@ FAISS wrapper does exactly these steps). The plain pipeline builds less (no head
 keyword index, nothing on disk), so the ratio is conservative. Model loading is left out of
 both; ours runs first (torch's thread pool, once started, competes with onnxruntime).
 
-    .venv/bin/python benchmarks/build_speed.py --articles 120
+    .venv/bin/python benchmarks/build_speed.py --articles 120 [--ray]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def rows(n: int) -> list[dict]:
     return out
 
 
-def ours(articles: list[dict], folder: Path) -> tuple[float, int]:
+def ours(articles: list[dict], folder: Path, engine: str = "local") -> tuple[float, int]:
     from assistant import Assistant, Settings
 
     source = folder / "articles.jsonl"
@@ -46,7 +46,9 @@ def ours(articles: list[dict], folder: Path) -> tuple[float, int]:
     embedder = Assistant(Settings.load(env={})).embedder
     embedder.embed(["warm up the session"])
     began = time.perf_counter()
-    built = Assistant.build([source], index_dir=folder / "index", embedder=embedder)
+    built = Assistant.build(
+        [source], index_dir=folder / f"index-{engine}", embedder=embedder, engine=engine
+    )
     return time.perf_counter() - began, int(built.info()["counts"]["chunks"])
 
 
@@ -83,11 +85,17 @@ def plain(articles: list[dict]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=120)
+    parser.add_argument(
+        "--ray", action="store_true", help="also build through a local Ray (the cluster extra)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     articles = rows(args.articles)
     with tempfile.TemporaryDirectory() as tmp:
         ours_s, ours_chunks = ours(articles, Path(tmp))
+        if args.ray:
+            ray_s, _ = ours(articles, Path(tmp), engine="ray")  # Ray's start-up included
+            print(f"ours through a local Ray {ray_s:.2f} s  ({ours_chunks / ray_s:.1f} chunks/s)")
     plain_s, plain_chunks = plain(articles)
     print(f"articles                 {len(articles)}")
     print(
