@@ -25,7 +25,6 @@ CATALOG_PREFIX = "catalog-"
 STORE = "store.sqlite"
 VECTORS = "vectors.faiss"
 TITLES = "titles.faiss"  # one vector per article title, id = the article's first chunk id
-TERMS = "terms.npz"  # format 3's keyword index (read only to reuse vectors on a rebuild)
 TERM_FILES = {  # the keyword index, see terms.py; plain .npy files, memory-mapped when read
     "vocab": "terms-vocab.npy",
     "term_ptr": "terms-ptr.npy",
@@ -79,9 +78,6 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE INDEX IF NOT EXISTS sources_article ON sources(article_id);
 """
-
-# Format 3 kept everything in one generation folder with this schema (read to reuse vectors).
-SCHEMA = SEGMENT_SCHEMA
 
 
 def rebuild_hint(index_dir: Path) -> str:

@@ -50,20 +50,6 @@ def new_vector_index(dim: int) -> faiss.Index:
     return faiss.IndexIDMap2(codes)
 
 
-def all_ids(index: faiss.Index) -> np.ndarray:
-    """Return the ids an IndexIDMap2 or an IVF index (hash-table direct map) holds."""
-    typed = faiss.downcast_index(index)
-    if isinstance(typed, faiss.IndexIVF):
-        invlists = typed.invlists
-        parts = [
-            faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
-            for i in range(typed.nlist)
-            if invlists.list_size(i)
-        ]
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    return faiss.vector_to_array(typed.id_map).astype(np.int64)
-
-
 def to_ivf(exact: faiss.Index, dim: int, seed: int = 0) -> faiss.Index:
     """Return an IVF index (int8 scalar-quantised lists) holding the vectors and ids of ``exact``.
 
@@ -332,16 +318,13 @@ def _read_vectors(path: Path, nprobe: int) -> faiss.Index:
     return index
 
 
-def merge(
-    folder: Path, dim: int, parts: list[tuple[Segment, list[str]]]
-) -> tuple[SegmentBuilder, dict[str, np.ndarray]]:
+def merge(folder: Path, dim: int, parts: list[tuple[Segment, list[str]]]) -> SegmentBuilder:
     """Start a segment in ``folder`` holding the given live articles of each segment, with their
     chunk ids, vectors and postings as they are (nothing re-embedded or re-tokenised); return the
-    builder (call ``finish``) and, per source segment, the chunk ids it gave."""
+    builder (call ``finish``)."""
     builder = SegmentBuilder(folder, dim)
     db = builder.db
     db.execute("CREATE TEMP TABLE keep (id TEXT PRIMARY KEY)")
-    given: dict[str, np.ndarray] = {}
     term_parts: list[tuple[TermIndex, np.ndarray | None]] = []
     big = max(
         (s for s, _ in parts if is_ivf(s.vectors)), key=lambda s: s.vectors.ntotal, default=None
@@ -376,7 +359,6 @@ def merge(
             ],
             dtype=np.int64,
         )
-        given[segment.name] = kept
         if segment is big:
             dead = ids[~np.isin(ids, kept)]
             if len(dead):
@@ -400,4 +382,4 @@ def merge(
     if not is_ivf(builder.vectors) and builder.vectors.ntotal >= IVF_THRESHOLD:
         builder.vectors = to_ivf(builder.vectors, dim)
     builder._merged_terms = merged(term_parts)
-    return builder, given
+    return builder

@@ -359,7 +359,7 @@ class Writer:
                 )
             ]
             parts.append((self._segment(entry["name"]), live))
-        builder, _ = merge(self.staging / self._new_segment_name(), self.dim, parts)
+        builder = merge(self.staging / self._new_segment_name(), self.dim, parts)
         merged = builder.finish()
         names = [e["name"] for e in entries]
         self.catalog.executemany(
