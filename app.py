@@ -447,19 +447,15 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             question.submit(
                 h.respond, ask_inputs, ask_outputs, concurrency_limit=4, api_name=False
             ),
-            chat.retry(
-                h.retry,
-                [chat, since, until, outlets, k, mode, transcript],
-                ask_outputs,
-                concurrency_limit=4,
-                api_name=False,
-            ),
-            chat.edit(
-                h.edit,
-                [chat, since, until, outlets, k, mode, transcript],
-                ask_outputs,
-                concurrency_limit=4,
-                api_name=False,
+            *(  # a retried or edited question: asked again in its place
+                event(
+                    handler,
+                    [chat, since, until, outlets, k, mode, transcript],
+                    ask_outputs,
+                    concurrency_limit=4,
+                    api_name=False,
+                )
+                for event, handler in ((chat.retry, h.retry), (chat.edit, h.edit))
             ),
         ]
         for event in asked:  # after every answer: saved in the browser, ready to export

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,19 +55,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(seed_index, embedder, tmp_path_factory):
-    """A real Gradio server on loopback over a private copy of the seed index: (url, assistant)."""
+@contextmanager
+def serving(seed_index: Path, embedder, folder: Path, **settings):
+    """Run the real Gradio app on loopback over a private copy of the seed index; yield
+    (url ending in "/", assistant). ``settings`` override the defaults (e.g. ui_auth)."""
     import app as webapp
 
-    index = tmp_path_factory.mktemp("app") / "index"
+    index = folder / "index"
     shutil.copytree(seed_index, index)
-    assistant = Assistant.open(settings=Settings.load(env={}, index_dir=index), embedder=embedder)
+    assistant = Assistant.open(
+        settings=Settings.load(env={}, index_dir=index, **settings), embedder=embedder
+    )
     demo = webapp.launch(
         assistant, prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port()
     )
-    yield f"http://127.0.0.1:{demo.server_port}/", assistant
-    demo.close()
+    try:
+        yield f"http://127.0.0.1:{demo.server_port}/", assistant
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def served(seed_index, embedder, tmp_path_factory):
+    """A real Gradio server on loopback over a private copy of the seed index: (url, assistant)."""
+    with serving(seed_index, embedder, tmp_path_factory.mktemp("app")) as running:
+        yield running
+
+
+@pytest.fixture()
+def served_with_login(seed_index, embedder, tmp_path):
+    """The same server with the login on (user "desk", password "s3cret"): (url, assistant)."""
+    with serving(seed_index, embedder, tmp_path, ui_auth="desk:s3cret") as running:
+        yield running
 
 
 @pytest.fixture()

@@ -271,32 +271,14 @@ def test_login_guessing_is_throttled_and_recovers_after_the_window():
     assert login("desk", "s3cret")
 
 
-def test_the_login_guards_the_app_and_lets_the_right_password_in(seed_index, embedder, tmp_path):
-    import shutil
+def test_the_login_guards_the_app_and_lets_the_right_password_in(served_with_login):
     import urllib.error
     import urllib.request
 
-    import app as webapp
-    from assistant import Assistant, Settings
-
-    from .conftest import free_port
-
-    index = tmp_path / "index"
-    shutil.copytree(seed_index, index)
-    settings = Settings.load(env={}, index_dir=index, ui_auth="desk:s3cret")
-    demo = webapp.launch(
-        Assistant.open(settings=settings, embedder=embedder),
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=free_port(),
-    )
-    try:
-        url = f"http://127.0.0.1:{demo.server_port}/"
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(url + "gradio_api/info", timeout=10)
-        assert refused.value.code == 401
-        client = Client(url, auth=("desk", "s3cret"), verbose=False)
-        chat, *_ = ask(client, "How long does it take for the shell to reach its target?")
-        assert SHELL in reply_text(chat)
-    finally:
-        demo.close()
+    url, _ = served_with_login
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "gradio_api/info", timeout=10)
+    assert refused.value.code == 401
+    client = Client(url, auth=("desk", "s3cret"), verbose=False)
+    chat, *_ = ask(client, "How long does it take for the shell to reach its target?")
+    assert SHELL in reply_text(chat)

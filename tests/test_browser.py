@@ -50,10 +50,17 @@ def page(served):
         browser.close()
 
 
-def ask(page, question: str, expect: str):
+def send(page, question: str, *, new_chat: bool = False) -> None:
+    """Ask ``question`` in the Ask tab (in a new chat if asked), without waiting."""
     page.get_by_role("tab", name="Ask").click()
+    if new_chat:
+        page.click("#new-chat")
     page.fill("#question textarea", question)
     page.click("#ask")
+
+
+def ask(page, question: str, expect: str):
+    send(page, question)
     page.wait_for_function(
         "text => [...document.querySelectorAll('#chat .quote')].some(q => q.innerText.includes(text))",
         arg=expect,
@@ -236,10 +243,7 @@ def test_copy_gives_the_answer_as_text_with_its_sources(page, served):
 
 
 def test_stop_ends_an_answer_in_progress(page, served):
-    page.get_by_role("tab", name="Ask").click()
-    page.click("#new-chat")
-    page.fill("#question textarea", "What happened in Lyman and Bakhmut?")
-    page.click("#ask")
+    send(page, "What happened in Lyman and Bakhmut?", new_chat=True)
     page.click("#stop")
     page.wait_for_timeout(1500)
     # the app stays usable: the next question is answered
@@ -361,10 +365,7 @@ def test_no_address_from_article_data_reaches_a_src_or_href_but_its_https_link(
 
 
 def test_an_edited_question_is_asked_again_in_place_and_no_copy_icon_copies_html(page, served):
-    page.get_by_role("tab", name="Ask").click()
-    page.click("#new-chat")
-    page.fill("#question textarea", "Who is defending Bakhmut?")
-    page.click("#ask")
+    send(page, "Who is defending Bakhmut?", new_chat=True)
     page.wait_for_function("() => document.querySelectorAll('#chat [aria-label=Retry]').length > 0")
     assert (
         page.locator("#chat button[aria-label*='Copy' i], #chat button[title*='Copy' i]").count()
@@ -391,8 +392,7 @@ def test_a_date_window_without_reports_says_what_the_index_holds(page, served):
     page.click("#new-chat")
     page.get_by_text("Filters and options").click()
     page.fill("#since textarea, #since input", "2030-01-01")
-    page.fill("#question textarea", "Who is defending Bakhmut?")
-    page.click("#ask")
+    send(page, "Who is defending Bakhmut?")
     page.wait_for_function(
         "() => document.querySelector('#chat')?.innerText.includes('The index holds')"
     )

@@ -3,12 +3,8 @@ chat endpoint through the real ``openai`` client, and the UI's login guarding al
 
 from __future__ import annotations
 
-import shutil
-
 import httpx
 import pytest
-
-from .conftest import free_port
 
 SHELL_Q = "How long does it take for the shell to reach its target?"
 SHELL = "It takes around 40 seconds for the shell to reach its target."
@@ -131,32 +127,17 @@ def test_the_api_is_documented(http):
     assert {"/v1/ask", "/v1/search", "/v1/chat/completions", "/v1/models"} <= set(paths)
 
 
-def test_the_ui_login_guards_the_api(seed_index, embedder, tmp_path):
+def test_the_ui_login_guards_the_api(served_with_login):
     from openai import AuthenticationError, OpenAI
 
-    import app as webapp
-    from assistant import Assistant, Settings
-
-    index = tmp_path / "index"
-    shutil.copytree(seed_index, index)
-    settings = Settings.load(env={}, index_dir=index, ui_auth="desk:s3cret")
-    demo = webapp.launch(
-        Assistant.open(settings=settings, embedder=embedder),
-        prevent_thread_lock=True,
-        server_name="127.0.0.1",
-        server_port=free_port(),
+    url = served_with_login[0].rstrip("/")
+    refused = httpx.get(url + "/v1/info")
+    assert refused.status_code == 401 and "log in" in refused.json()["error"]["message"]
+    assert httpx.get(url + "/v1/info", auth=("desk", "s3cret")).status_code == 200
+    assert httpx.get(url + "/v1/info", auth=("desk", "wrong")).status_code == 401
+    with pytest.raises(AuthenticationError):
+        OpenAI(base_url=url + "/v1", api_key="wrong").models.list()
+    answer = OpenAI(base_url=url + "/v1", api_key="s3cret").chat.completions.create(
+        model="report-assistant", messages=[{"role": "user", "content": SHELL_Q}]
     )
-    try:
-        url = f"http://127.0.0.1:{demo.server_port}"
-        refused = httpx.get(url + "/v1/info")
-        assert refused.status_code == 401 and "log in" in refused.json()["error"]["message"]
-        assert httpx.get(url + "/v1/info", auth=("desk", "s3cret")).status_code == 200
-        assert httpx.get(url + "/v1/info", auth=("desk", "wrong")).status_code == 401
-        with pytest.raises(AuthenticationError):
-            OpenAI(base_url=url + "/v1", api_key="wrong").models.list()
-        answer = OpenAI(base_url=url + "/v1", api_key="s3cret").chat.completions.create(
-            model="report-assistant", messages=[{"role": "user", "content": SHELL_Q}]
-        )
-        assert SHELL in answer.choices[0].message.content
-    finally:
-        demo.close()
+    assert SHELL in answer.choices[0].message.content

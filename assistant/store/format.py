@@ -129,6 +129,20 @@ def _row_to_article(row: sqlite3.Row | tuple[Any, ...]) -> Article:
 _ARTICLE_COLUMNS = "id, source_id, title, outlet, url, path, published, date_source, text"
 
 
+def _article_fields(article: Article) -> tuple[Any, ...]:
+    """Return (source_id, title, outlet, url, path, published, date_source): the metadata a
+    segment's row and the catalog's row both store, in that order."""
+    return (
+        article.source_id,
+        article.title,
+        article.outlet,
+        article.url,
+        article.path,
+        article.published.isoformat() if article.published else None,
+        article.date_source,
+    )
+
+
 def file_record(path: Path) -> dict[str, Any]:
     """Return a file's size and checksum for the manifest, after flushing it to disk."""
     with path.open("rb") as f:

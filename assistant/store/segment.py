@@ -25,6 +25,7 @@ from .format import (
     TERM_FILES,
     TITLES,
     VECTORS,
+    _article_fields,
     file_record,
 )
 from .terms import TermIndex, merged
@@ -119,13 +120,7 @@ class SegmentBuilder:
             f"INSERT INTO articles ({_ARTICLE_COLUMNS}, added) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 article.id,
-                article.source_id,
-                article.title,
-                article.outlet,
-                article.url,
-                article.path,
-                article.published.isoformat() if article.published else None,
-                article.date_source,
+                *_article_fields(article),
                 article.text,
                 dt.datetime.now(dt.UTC).isoformat(),
             ),
