@@ -474,9 +474,7 @@ def extend_with_neighbours(
     ]
 
 
-def extend_quotes(
-    asked: Sequence[tuple[str, Candidate]], margin: float | None
-) -> list[Candidate]:
+def extend_quotes(asked: Sequence[tuple[str, Candidate]], margin: float | None) -> list[Candidate]:
     """Return the quotes grown where they need it: by neighbouring sentences the reranker
     prefers (``extend_with_neighbours``), or without the reranker (``margin`` None, or not
     shipped) by the next sentence when a quote names nothing new (``with_continuation``)."""

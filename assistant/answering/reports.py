@@ -28,10 +28,10 @@ from .extractive import (
     Candidate,
     Scorer,
     candidates,
+    extend_quotes,
     score,
     to_quote,
     weigh_evidence,
-    extend_quotes,
 )
 
 NAME_CANDIDATES = 5  # leading sentences per part searched for the name the reports share
