@@ -569,7 +569,13 @@ def launch(assistant: Assistant, *, prevent_thread_lock: bool = False, **kwargs)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the report assistant web UI.")
-    parser.add_argument("--index", default=None, help="index folder (default: index/)")
+    parser.add_argument(
+        "--index",
+        action="append",
+        default=None,
+        help="index folder (default: index/); repeated, time shards (oldest first) served as "
+        "one archive",
+    )
     parser.add_argument(
         "--host", default=None, help="address to bind (default 127.0.0.1; ASSISTANT_UI_HOST)"
     )
@@ -591,11 +597,14 @@ def main() -> None:
     env = os.environ
     host = args.host or (None if "ASSISTANT_UI_HOST" in env else env.get("GRADIO_SERVER_NAME"))
     port = args.port or (None if "ASSISTANT_UI_PORT" in env else env.get("GRADIO_SERVER_PORT"))
+    shards = args.index or []
     settings = Settings.load(
-        index_dir=args.index, ui_host=host, ui_port=int(port) if port else None
+        index_dir=shards[0] if shards else None, ui_host=host, ui_port=int(port) if port else None
     )
     settings.configure_logging()
-    if not index_exists(settings.index_dir):
+    if len(shards) > 1:  # an archive: every shard must exist (each is built on its own)
+        assistant = Assistant.open(shards, settings=settings)
+    elif not index_exists(settings.index_dir):
         print(f"No index at {settings.index_dir}; indexing {args.reports} first…")
         assistant = Assistant.build([args.reports], settings=settings)
     else:

@@ -74,12 +74,21 @@ class Assistant:
     @classmethod
     def open(
         cls,
-        index_dir: PathLike | None = None,
+        index_dir: PathLike | Sequence[PathLike] | None = None,
         settings: Settings | None = None,
         *,
         embedder: Embedder | None = None,
     ) -> Assistant:
-        """Open an existing index; raises IndexNotFoundError / IndexMismatchError with the fix."""
+        """Open an existing index; raises IndexNotFoundError / IndexMismatchError with the fix.
+
+        A list of index folders (time shards, oldest first) opens them as one archive
+        (``archive.Archive``): searched as one, updates routed by date."""
+        if isinstance(index_dir, (list, tuple)):
+            from .archive import Archive  # the archive is built on this class
+
+            if len(index_dir) > 1:
+                return Archive.open_all(index_dir, settings, embedder=embedder)
+            index_dir = index_dir[0] if index_dir else None
         settings = _with_index(settings, index_dir)
         assistant = cls(settings, embedder=embedder)
         assistant._open_snapshot()

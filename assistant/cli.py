@@ -63,10 +63,27 @@ def _filters(args: argparse.Namespace) -> Filters:
         raise ConfigError(f"{exc}; swap --since and --until") from exc
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.load(index_dir=args.index, log_level="INFO" if args.verbose else None)
+def _settings(args: argparse.Namespace, *, one: bool = False) -> Settings:
+    """Return the settings; ``one``: the command writes or reads a single index (``--index``
+    given at most once)."""
+    shards = args.index or []
+    if one and len(shards) > 1:
+        raise ConfigError(
+            f"this command works on one index at a time; run it once per --index ({len(shards)} "
+            f"given)"
+        )
+    settings = Settings.load(
+        index_dir=shards[0] if shards else None, log_level="INFO" if args.verbose else None
+    )
     settings.configure_logging()
     return settings
+
+
+def _open(args: argparse.Namespace) -> Assistant:
+    """Open the index, or with ``--index`` repeated the shards as one archive (oldest first)."""
+    settings = _settings(args)
+    shards = args.index or []
+    return Assistant.open(shards if len(shards) > 1 else None, settings=settings)
 
 
 def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
@@ -81,7 +98,7 @@ def _print_report(report, as_json: bool) -> None:  # indexing.UpdateReport
 def cmd_build(args: argparse.Namespace) -> int:
     assistant = Assistant.build(
         args.paths,
-        settings=_settings(args),
+        settings=_settings(args, one=True),
         progress=_progress_bar(),
         overwrite=args.force,
         engine=args.engine,
@@ -92,7 +109,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     report = assistant.update(
         args.paths,
         sync=args.sync,
@@ -105,7 +122,7 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     _print_report(assistant.remove(args.ids), args.json)
     return 0
 
@@ -113,7 +130,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from .watch import watch
 
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = Assistant.open(settings=_settings(args, one=True))
 
     def show(report) -> None:  # indexing.UpdateReport
         for failure in report.failures:
@@ -140,12 +157,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_mcp(args: argparse.Namespace) -> int:
     from .mcp_tools import serve
 
-    serve(Assistant.open(settings=_settings(args)))
+    serve(_open(args))
     return 0
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    assistant = Assistant.upgrade(settings=_settings(args))
+    assistant = Assistant.upgrade(settings=_settings(args, one=True))
     report = assistant.last_report
     if report is None:
         print(f"the index at {assistant.index_dir} is already in the current format")
@@ -155,7 +172,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = Assistant.open(settings=_settings(args, one=True))
     before = len(assistant.info()["segments"])
     report = assistant.optimize()
     after = len(assistant.info()["segments"])
@@ -175,14 +192,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = Assistant.open(settings=_settings(args, one=True))
     assistant.verify()
     print(f"every file of the index at {assistant.index_dir} matches its checksum")
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     info = assistant.info()
     held = assistant.holdings()
     info["outlets"] = {name or "(unknown outlet)": n for name, n in held["outlets"].items()}
@@ -192,7 +209,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2))
     else:
         counts = info.get("counts", {})
-        print(f"index:     {assistant.index_dir}")
+        where = info.get("index_dir", assistant.index_dir)
+        print(f"index:     {', '.join(map(str, where)) if isinstance(where, list) else where}")
         print(f"model:     {info['embedding_model']} ({info['dim']}-d)")
         print(f"chunking:  {info['chunking']}")
         print(f"articles:  {counts.get('articles')}")
@@ -215,7 +233,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     rows = assistant.library(_filters(args))
     if args.json:
         print(json.dumps([asdict(row) for row in rows], indent=2, ensure_ascii=False))
@@ -227,7 +245,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     passages = assistant.search(args.question, k=args.k, filters=_filters(args))
     if args.json:
         print(json.dumps([passage_to_dict(p) for p in passages], indent=2, ensure_ascii=False))
@@ -239,7 +257,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     answer = assistant.ask(
         args.question, k=args.k, filters=_filters(args), mode=args.mode, as_of=args.as_of
     )
@@ -253,7 +271,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate, format_table, load_queries
 
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = _open(args)
     queries = [q for path in args.queries for q in load_queries(path)]
     result = evaluate(assistant, queries, answers=not args.no_answers)
     if args.json:
@@ -272,8 +290,10 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--index",
         type=Path,
+        action="append",
         default=None,
-        help="index folder (default: index/ or ASSISTANT_INDEX_DIR)",
+        help="index folder (default: index/ or ASSISTANT_INDEX_DIR); repeated, time shards "
+        "(oldest first) searched as one archive, updates routed by date",
     )
     common.add_argument("--json", action="store_true", help="print JSON instead of text")
     common.add_argument(

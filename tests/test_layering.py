@@ -42,7 +42,10 @@ ALLOWED = {
         "types",
         "evaluation",
         "integrations",
+        "archive",  # Assistant.open([...]) hands a list of shards to the archive (lazily)
     },
+    # several indexes as one: built on the api's Assistant
+    "archive": {"api", "config", "embedding", "errors", "indexing", "ingest", "store", "types"},
     "evaluation": {"errors", "types", "text", "api"},  # api for type hints only
     "integrations": {"types"},
     "cli": {"api", "render", "config", "errors", "types", "evaluation", "watch", "mcp_tools"},

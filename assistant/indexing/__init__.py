@@ -119,16 +119,18 @@ def apply(
     optimize: bool = False,
     isolate: bool = False,
     progress: Progress | None = None,
+    loaded: IngestReport | None = None,
 ) -> UpdateReport:
     """Add what ``paths`` and ``articles`` hold, remove ``remove``, and swap in the result;
     ``optimize`` also merges every segment into one; ``isolate`` reads the files in bounded
-    child processes (untrusted uploads: a reader that blows up never takes this process down)."""
+    child processes (untrusted uploads: a reader that blows up never takes this process down).
+    ``loaded``: files read already (an archive reads once, then gives each shard its share)."""
     began = time.perf_counter()
     paths = list(paths)
     # With sync, a path that is gone is not a failure: its articles are what sync drops.
     present = [p for p in paths if not sync or is_url(p) or os.path.lexists(p)]
     load = load_isolated if isolate else load_paths
-    report = load(present) if present else IngestReport()
+    report = loaded or (load(present) if present else IngestReport())
     report.articles.extend(articles)
     _reject_conflicting_ids(report)
     out = UpdateReport(failures=list(report.failures))

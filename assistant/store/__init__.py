@@ -27,12 +27,14 @@ plus the catalog copy; past ``MAX_SEGMENTS`` a write merges the smallest segment
 
 from .format import FORMAT_VERSION, MANIFEST, legacy_contents, read_manifest, rebuild_hint
 from .reader import ChunkRef, Snapshot
+from .shards import Shards
 from .writer import Writer, index_lock, write_generation
 
 __all__ = [
     "FORMAT_VERSION",
     "MANIFEST",
     "ChunkRef",
+    "Shards",
     "Snapshot",
     "Writer",
     "index_lock",

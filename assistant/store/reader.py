@@ -28,7 +28,7 @@ from .format import (
     rebuild_hint,
 )
 from .segment import Segment
-from .terms import SegmentedTerms, TermIndex
+from .terms import SegmentedTerms, TermIndex, Totals
 
 # One query at a time: a single thread is faster than two for flat search (4.7 vs 7.3 ms at
 # 44k chunks, measured here), and leaves the other core to a concurrent request.
@@ -165,6 +165,19 @@ class Snapshot:
                 self._articles.clear()
             self._articles[article_id] = found
         return found
+
+    def holds(self, article_id: str) -> bool:
+        """Return True when the index holds a live article with this id."""
+        return bool(self._query("SELECT 1 FROM articles WHERE id = ?", (article_id,)))
+
+    def date_range(self) -> tuple[dt.date | None, dt.date | None]:
+        """Return the first and last publication dates of the live chunks (None, None when
+        none is dated)."""
+        self._chunk_table()
+        days = self._days[self._days > 0]
+        if not len(days):
+            return None, None
+        return dt.date.fromordinal(int(days.min())), dt.date.fromordinal(int(days.max()))
 
     def articles(self) -> list[Article]:
         """Return every article, oldest publication date first (undated last)."""
@@ -357,9 +370,14 @@ class Snapshot:
                 )
             return self._terms
 
-    def term_scores(self, words: Sequence[str]) -> np.ndarray | None:
-        """Return BM25 scores by chunk id for ``words`` (for several ``top_terms`` cuts)."""
-        return self.terms.scores(words)
+    def term_scores(self, words: Sequence[str], totals: Totals | None = None) -> np.ndarray | None:
+        """Return BM25 scores by chunk id for ``words`` (for several ``top_terms`` cuts);
+        ``totals``: several indexes' ``term_stats`` added up, to score them as one."""
+        return self.terms.scores(words, totals)
+
+    def term_stats(self, words: Sequence[str]) -> Totals:
+        """Return this index's BM25 statistics for ``words`` (see ``SegmentedTerms.stats``)."""
+        return self.terms.stats(words)
 
     def top_terms(
         self, scores: np.ndarray | None, limit: int, allowed: np.ndarray | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -209,6 +210,22 @@ _NO_DOCS = np.zeros(0, np.int32)
 _NO_TF = np.zeros(0, np.uint16)
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """BM25's collection statistics for one query: chunks, their summed length, and each
+    query term's document frequency."""
+
+    count: int
+    length: float
+    df: dict[str, int]
+
+    def plus(self, other: Totals) -> Totals:
+        df = dict(self.df)
+        for term, n in other.df.items():
+            df[term] = df.get(term, 0) + n
+        return Totals(self.count + other.count, self.length + other.length, df)
+
+
 class SegmentedTerms:
     """BM25 over several segments' term indexes as if they were one: document frequencies,
     document count and average length count only live chunks (``owner[chunk id]`` is the
@@ -236,29 +253,47 @@ class SegmentedTerms:
     def __len__(self) -> int:
         return self.count
 
-    def scores(self, words: Iterable[str]) -> np.ndarray | None:
-        """Return BM25 scores indexed by chunk id (see ``TermIndex.scores``)."""
-        if not self.count:
+    def _postings(self, term: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Return a term's live (chunk ids, term frequencies), one pair per segment."""
+        found = []
+        for number, index, has_dead in self.parts:
+            docs, tf = index.postings(term)
+            if has_dead and len(docs):
+                live = self.owner[docs] == number
+                docs, tf = docs[live], tf[live]
+            if len(docs):
+                found.append((docs, tf))
+        return found
+
+    def stats(self, words: Iterable[str]) -> Totals:
+        """Return what BM25 counts over this index for ``words``: chunks, their total length,
+        and each term's document frequency. Several indexes' stats add up (``Totals.plus``)
+        to score them as one (``scores(words, totals)``)."""
+        df = {t: sum(len(d) for d, _ in self._postings(t)) for t in dict.fromkeys(words) if t}
+        return Totals(self.count, self.avg_len * self.count, df)
+
+    def scores(self, words: Iterable[str], totals: Totals | None = None) -> np.ndarray | None:
+        """Return BM25 scores indexed by chunk id (see ``TermIndex.scores``); with ``totals``
+        (several indexes' ``stats`` added up), scored as if this index were part of theirs."""
+        count = totals.count if totals else self.count
+        if not self.count or not count:
             return None
+        norm = self.norm
+        if totals is not None:
+            avg_len = totals.length / count
+            norm = (K1 * (1 - B) + (K1 * B / avg_len) * self.lengths).astype(np.float32)
         scores = np.zeros(len(self.owner), dtype=np.float32)
         hit = False
         for term in dict.fromkeys(t for t in words if t):
-            found = []
-            for number, index, has_dead in self.parts:
-                docs, tf = index.postings(term)
-                if has_dead and len(docs):
-                    live = self.owner[docs] == number
-                    docs, tf = docs[live], tf[live]
-                if len(docs):
-                    found.append((docs, tf))
+            found = self._postings(term)
             if not found:
                 continue
-            df = sum(len(d) for d, _ in found)
-            idf = np.log1p((self.count - df + 0.5) / (df + 0.5))
+            df = totals.df.get(term, 0) if totals else sum(len(d) for d, _ in found)
+            idf = np.log1p((count - df + 0.5) / (df + 0.5))
             for docs, tf in found:
                 tf = tf.astype(np.float32)
                 part = tf * np.float32(idf * (K1 + 1))
-                part /= tf + self.norm[docs]
+                part /= tf + norm[docs]
                 scores[docs] += part
             hit = True
         return scores if hit else None
