@@ -598,6 +598,8 @@ def main() -> None:
     host = args.host or (None if "ASSISTANT_UI_HOST" in env else env.get("GRADIO_SERVER_NAME"))
     port = args.port or (None if "ASSISTANT_UI_PORT" in env else env.get("GRADIO_SERVER_PORT"))
     shards = args.index or []
+    if len(shards) > 1 and args.watch:
+        parser.error("--watch keeps one index in step with folders; give one --index with it")
     settings = Settings.load(
         index_dir=shards[0] if shards else None, ui_host=host, ui_port=int(port) if port else None
     )

@@ -447,20 +447,27 @@ def extend_with_neighbours(
     (``benchmarks/fit_quoting.py``); still the article's own text, one contiguous span."""
     from .reranker import shared
 
-    spans: list[tuple[int, int, int]] = []  # (pair, start, end); each quote itself first
+    spans: list[tuple[int, int, int]] = []  # (pair, start, end); a quote itself, then grown
     for i, (question, c) in enumerate(asked):
         text = c.passage.article.text
-        spans.append((i, c.start, c.end))
         known = {bare(e) for e in entities(question + "\n" + text[c.start : c.end])}
-        for s, e in neighbours(text, c.start, c.end):
-            added = text[s : c.start] if s < c.start else text[c.end : e]
-            if any((b := bare(x)) and b not in known for x in entities(added)):
-                spans.append((i, s, e))
-    if len(spans) == len(asked):
+        grown = [
+            (i, s, e)
+            for s, e in neighbours(text, c.start, c.end)
+            if any(
+                (b := bare(x)) and b not in known
+                for x in entities(text[s : c.start] if s < c.start else text[c.end : e])
+            )
+        ]
+        if grown:  # a quote with nothing to grow by is not scored at all
+            spans += [(i, c.start, c.end), *grown]
+    if not spans:
         return [c for _, c in asked]
-    logits = shared().pair_scores(
-        [(asked[i][0], asked[i][1].passage.article.text[s:e]) for i, s, e in spans]
-    )
+    # Wire copy repeats a claim word for word across reports: each distinct pair scored once.
+    pairs = [(asked[i][0], asked[i][1].passage.article.text[s:e]) for i, s, e in spans]
+    distinct = list(dict.fromkeys(pairs))
+    scored = dict(zip(distinct, shared().pair_scores(distinct), strict=True))
+    logits = [scored[pair] for pair in pairs]
     own: dict[int, float] = {}
     best: dict[int, tuple[float, int, int]] = {}
     for (i, s, e), logit in zip(spans, logits, strict=True):

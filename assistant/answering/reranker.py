@@ -5,8 +5,10 @@ well the sentence answers. Trained by ``training/train_reranker.py`` on SQuAD (m
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +21,15 @@ MAX_TOKENS = 128  # the training length
 
 
 class Reranker:
-    """Score (question, sentence) pairs; higher is a better answer (a logit)."""
+    """Score (question, sentence) pairs; higher is a better answer (a logit).
+
+    One pair per call on single-threaded workers sharing the session (one per core), like the
+    embedder: no padding to the longest pair (a batch of quotes and their grown forms: 37 ->
+    28 ms p50 on 2 cores)."""
 
     def __init__(self, model: Path, tokenizer_json: Path, threads: int = 0) -> None:
+        self.workers = threads or (os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="rerank")
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -30,7 +38,7 @@ class Reranker:
             self._tokenizer.no_padding()
             self._tokenizer.enable_truncation(MAX_TOKENS)
             options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
+            options.intra_op_num_threads = 1
             self._session = ort.InferenceSession(
                 str(model), options, providers=["CPUExecutionProvider"]
             )
@@ -50,16 +58,24 @@ class Reranker:
         if not pairs:
             return np.zeros(0, dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(pairs))
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(pairs), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for row, enc in enumerate(encodings):
-            n = len(enc.ids)
-            ids[row, :n], mask[row, :n], types[row, :n] = enc.ids, 1, enc.type_ids
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        if len(pairs) == 1 or self.workers == 1:
+            return np.array([self._one(e) for e in encodings], dtype=np.float32)
+        # Longest first, so the workers finish together.
+        order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
+        found = dict(
+            zip(order, self._pool.map(lambda i: self._one(encodings[i]), order), strict=True)
+        )
+        return np.array([found[i] for i in range(len(encodings))], dtype=np.float32)
+
+    def _one(self, encoding) -> float:  # a tokenizers.Encoding
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        feed = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+        }
         out = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
-        return np.asarray(out, dtype=np.float32).reshape(-1)
+        return float(np.asarray(out).reshape(-1)[0])
 
 
 _LOADED: Reranker | None = None
