@@ -120,7 +120,8 @@ def test_article_with_html_and_script_renders_inert(page):
     assert "<img src=x" in quote.inner_text()
     quote.locator("a.cite").click()
     page.wait_for_function(
-        "() => document.querySelector('#article-view mark')?.innerText.includes('burned for hours')"
+        "() => [...document.querySelectorAll('#article-view mark')].map(m => m.innerText)"
+        ".join(' ').includes('burned for hours')"
     )
     assert "<script>window.__pwned = 1</script>" in page.locator("#article-view").inner_text()
     assert page.evaluate("() => window.__pwned") is None
@@ -348,7 +349,8 @@ def test_no_address_from_article_data_reaches_a_src_or_href_but_its_https_link(
         "a.cite"
     ).click()
     page.wait_for_function(
-        "() => document.querySelector('#article-view mark')?.innerText.includes('sailings')"
+        "() => [...document.querySelectorAll('#article-view mark')].map(m => m.innerText)"
+        ".join(' ').includes('sailings')"
     )
     addresses = page.evaluate(
         """() => [...document.querySelectorAll('[src],[href],[srcset],[action],[formaction]')]

@@ -114,3 +114,32 @@ def test_evidence_says_how_each_passage_was_found_in_words(seed_assistant):
     html = evidence_html(passages)
     assert "keyword" in html and "match</span>" in html
     assert 'title="score ' in html  # the numbers stay one hover away
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    ["Two words", "b>.\n\nTwo words", "One <b>.\n\nTwo words here.\n\nThree."],
+)
+def test_a_quote_across_paragraph_breaks_is_marked_in_each_paragraph(quoted):
+    import re
+
+    from assistant.ingest import make_article
+    from assistant.render.html import article_html, esc
+
+    article = make_article("One <b>.\n\nTwo words here.\n\nThree.", title="t")
+    start = article.text.index(quoted)
+    page = article_html(article, start, start + len(quoted))
+    marks = re.findall(r"<mark( id=\"quote-mark\")?>(.*?)</mark>", page)
+    assert [m[1] for m in marks] == [esc(p) for p in quoted.split("\n\n")]
+    assert [bool(m[0]) for m in marks] == [True] + [False] * (len(marks) - 1)
+    assert page.count("<p>") == page.count("</p>")  # every paragraph closed where it opened
+
+
+def test_a_quote_across_paragraphs_keeps_the_chat_html_in_one_block():
+    from assistant.render.html import quote_html
+
+    text = "Saboteurs struck on Saturday.\n\nSee [the report](http://evil.example/) **URGENT**."
+    article = make_article(text, title="t")
+    page = quote_html(1, Quote(article, 0, len(text), text))
+    assert "\n" not in page  # a blank line would end the HTML block: Markdown takes the rest
+    assert "Saturday.<br>See" in page and "http://evil.example/" not in page.split("&#40;")[0]

@@ -10,12 +10,19 @@ from .text import VERDICT_WORDS, citation
 
 # Characters that Markdown would act on, as HTML entities: the chat renders Markdown, and an
 # article's "[click](http://…)" or "**URGENT**" must show as the article's text, not as a link.
-_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'[]()*_`#|~\\!{}$"})
+# Newlines too: a blank line would end the chat's HTML block and hand the rest of a quote that
+# runs across paragraphs to Markdown (links auto-made from bare addresses, emphasis).
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'[]()*_`#|~\\!{}$\n"})
 
 
 def esc(text: str) -> str:
     """Return article text safe inside the chat: HTML-escaped and Markdown-inert, in one pass."""
     return text.translate(_INERT)
+
+
+def esc_paragraphs(text: str) -> str:
+    """Return ``esc(text)`` with its paragraph breaks as line breaks (a quote may run across)."""
+    return "<br>".join(esc(part) for part in text.split("\n\n"))
 
 
 def cite_href(article_id: str, start: int, end: int) -> str:
@@ -45,7 +52,7 @@ def quote_html(n: int, quote: Quote) -> str:
     a = quote.article
     speaker = f'<span class="speaker">{esc(quote.speaker)}</span> ' if quote.speaker else ""
     return (
-        f'<blockquote class="quote"><p>{speaker}“{esc(quote.text)}”</p>'
+        f'<blockquote class="quote"><p>{speaker}“{esc_paragraphs(quote.text)}”</p>'
         f'<footer><a class="cite" href="{cite_href(a.id, quote.start, quote.end)}">[{n}]</a> '
         f"<b>{esc(a.outlet_label)}</b>, {esc(a.date_label)} · "
         f"{_title_link(a)}</footer></blockquote>"
@@ -169,17 +176,24 @@ def match_words(passage: Passage) -> str:
 
 
 def article_html(article: Article, start: int | None = None, end: int | None = None) -> str:
-    """Return the article text as escaped HTML paragraphs with ``[start, end)`` in a <mark>."""
+    """Return the article text as escaped HTML paragraphs with ``[start, end)`` in <mark>s: one
+    per paragraph the quote covers (a quote may run across a paragraph break), the first with
+    ``id="quote-mark"`` (scrolled to)."""
     text = article.text
-    if start is not None and end is not None and 0 <= start < end <= len(text):
-        body = (
-            esc(text[:start])
-            + f'<mark id="quote-mark">{esc(text[start:end])}</mark>'
-            + esc(text[end:])
-        )
-    else:
-        body = esc(text)
-    paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
+    span = (start, end) if start is not None and end is not None and 0 <= start < end else None
+    blocks = []
+    at = 0
+    for para in text.split("\n\n"):
+        lo, hi = (max(span[0], at) - at, min(span[1], at + len(para)) - at) if span else (0, 0)
+        if lo < hi:
+            first = ' id="quote-mark"' if not any("<mark" in b for b in blocks) else ""
+            blocks.append(
+                f"<p>{esc(para[:lo])}<mark{first}>{esc(para[lo:hi])}</mark>{esc(para[hi:])}</p>"
+            )
+        else:
+            blocks.append(f"<p>{esc(para)}</p>")
+        at += len(para) + 2
+    paragraphs = "".join(blocks)
     meta = esc(citation(article))
     href = safe_href(article.url)
     if href:
