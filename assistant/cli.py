@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -143,6 +145,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
     if not watched:
         raise ConfigError("name a folder to watch or a --feed URL")
     print(f"watching {', '.join(watched)} (Ctrl-C stops)", flush=True)
+    stop = threading.Event()
+
+    def finish(signum, frame) -> None:  # the update under way completes (it is one commit)
+        print("stopping after the update under way (Ctrl-C again interrupts it)", file=sys.stderr)
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, finish)
+    signal.signal(signal.SIGTERM, finish)
     watch(
         assistant,
         args.folders,
@@ -150,6 +161,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         on_report=show,
         feeds=args.feed,
         poll=args.poll * 60,
+        stop=stop,
     )
     return 0
 
