@@ -137,9 +137,11 @@ class Archive(Assistant):
             shares.setdefault(number, IngestReport(files=list(loaded.files)))
             shares[number].articles.append(article)
         for file, aid in loaded.sources:
-            shares[home[aid]].sources.append((file, aid))
+            if aid in home:
+                shares[home[aid]].sources.append((file, aid))
         for source_id, aid in loaded.aliases:
-            shares[home[aid]].aliases.append((source_id, aid))
+            if aid in home:
+                shares[home[aid]].aliases.append((source_id, aid))
         total = UpdateReport(failures=list(loaded.failures))
         for number, share in sorted(shares.items()):
             shard = self.shards[number]
