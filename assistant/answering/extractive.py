@@ -415,7 +415,7 @@ def neighbours(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Return the quote ``[start, end)`` grown by the sentence before it and by the one after
     it (each a span of ``text``), where that sentence is body text, at most one paragraph
     away, not a question, and the grown quote stays under ``CONTINUE_MAX_CHARS``."""
-    added: list[tuple[int, int, int, int]] = []  # (grown start, grown end, sentence, gap)
+    added: list[tuple[int, int, int, int]] = []  # grown start and end, the sentence's own
     low, high = max(0, start - MAX_CHARS), min(len(text), end + MAX_CHARS)
     before = sentence_spans(text, low, start)
     if before and (low == 0 or len(before) > 1):  # a window's first sentence may be cut
@@ -441,23 +441,20 @@ def extend_with_neighbours(
     """Grow each (question, quote) pair's quote by a neighbouring sentence (``neighbours``)
     when our reranker reads the grown quote as at least as good an answer to the question
     (logit up by ``margin`` or more) and the added sentence names something (a name, a
-    number) that neither the quote nor the question does. A restating sentence ("Netflix
-    announced that the show is green lit") so gets the one beside it that holds the answer
-    ("“Squid Game” is officially coming back."). ``margin`` is fitted on both dev sets
-    (``benchmarks/fit_quoting.py``); still the article's own text, one contiguous span."""
+    number) that neither the quote nor the question does. A restating sentence ("A few major
+    reforms were left out of the proposed deal.") so gets the one beside it that holds the
+    answer ("Also absent is a ban on military-style assault weapons."). ``margin`` is fitted on
+    both dev sets (``benchmarks/fit_quoting.py``); still the article's own text, one span."""
     from .reranker import shared
 
     spans: list[tuple[int, int, int]] = []  # (pair, start, end); a quote itself, then grown
     for i, (question, c) in enumerate(asked):
         text = c.passage.article.text
-        known = {bare(e) for e in entities(question + "\n" + text[c.start : c.end])}
+        said = question + "\n" + text[c.start : c.end]
         grown = [
             (i, s, e)
             for s, e in neighbours(text, c.start, c.end)
-            if any(
-                (b := bare(x)) and b not in known
-                for x in entities(text[s : c.start] if s < c.start else text[c.end : e])
-            )
+            if _novel(said, text[s : c.start] if s < c.start else text[c.end : e])
         ]
         if grown:  # a quote with nothing to grow by is not scored at all
             spans += [(i, c.start, c.end), *grown]
