@@ -185,8 +185,9 @@ class Archive(Assistant):
         ArticleNotFoundError and nothing is removed."""
         holders: dict[int, list[str]] = {}
         missing = []
+        view = self.snapshot
         for aid in article_ids:
-            number = next((n for n, s in enumerate(self.snapshot.snapshots) if s.holds(aid)), None)
+            number = view.holder(aid)
             if number is None:
                 missing.append(aid)
             else:

@@ -28,26 +28,20 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 RTQA = ROOT.parent / "shared" / "bench" / "rtqa"
 
 
 def split(source: Path, out: Path, count: int) -> list[Path]:
     """Write ``count`` shard indexes of ``source``'s articles, split by date."""
+    from store_1m import live_articles  # the 1M store reads its source the same way
+
     from assistant.store import Snapshot, write_generation
     from assistant.store.segment import reconstruct
     from assistant.types import Chunk
 
     snap = Snapshot(source, verify=False)
-    rows: list[tuple[object, list[tuple], object]] = []
-    for seg in snap.segments:
-        by_article: dict[str, list[tuple]] = {}
-        for row in seg.query(
-            'SELECT id, article_id, ordinal, start, "end", hash FROM chunks ORDER BY article_id, ordinal'
-        ):
-            if snap.owner[row[0]] >= 0:
-                by_article.setdefault(row[1], []).append(row)
-        titled = dict(seg.query("SELECT article_id, id FROM titles"))
-        rows += [(seg, chunks, titled.get(aid)) for aid, chunks in by_article.items()]
+    rows = live_articles(snap)
     source_of = dict(snap._query("SELECT article_id, file FROM sources"))
     aliases = snap._query("SELECT source_id, article_id FROM source_ids")
     dated = sorted(

@@ -30,13 +30,10 @@ sys.path.insert(0, str(ROOT))
 RTQA = ROOT.parent / "shared" / "bench" / "rtqa"
 
 
-def build(source: Path, out: Path, copies: int) -> None:
-    from assistant.store import Snapshot, write_generation
-    from assistant.store.segment import reconstruct
-    from assistant.types import Chunk
-
-    snap = Snapshot(source, verify=False)
-    articles: list[tuple[object, list[tuple], object]] = []  # (segment, chunk rows, title row)
+def live_articles(snap) -> list[tuple[object, list[tuple], object]]:
+    """Return (segment, chunk rows, title vector id) for every live article of a Snapshot; a
+    chunk row is (id, article id, ordinal, start, end, text hash)."""
+    articles: list[tuple[object, list[tuple], object]] = []
     for seg in snap.segments:
         by_article: dict[str, list[tuple]] = {}
         for row in seg.query(
@@ -46,6 +43,16 @@ def build(source: Path, out: Path, copies: int) -> None:
                 by_article.setdefault(row[1], []).append(row)
         titled = dict(seg.query("SELECT article_id, id FROM titles"))
         articles += [(seg, rows, titled.get(aid)) for aid, rows in by_article.items()]
+    return articles
+
+
+def build(source: Path, out: Path, copies: int) -> None:
+    from assistant.store import Snapshot, write_generation
+    from assistant.store.segment import reconstruct
+    from assistant.types import Chunk
+
+    snap = Snapshot(source, verify=False)
+    articles = live_articles(snap)
     source_of = dict(snap._query("SELECT article_id, file FROM sources"))
     rng = np.random.default_rng(0)
     began = time.perf_counter()

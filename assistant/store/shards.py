@@ -77,10 +77,14 @@ class Shards:
         found.sort(key=lambda pair: (-pair[1], pair[0]))
         return found[:limit]
 
+    def holder(self, article_id: str) -> int | None:
+        """Return the number of the shard holding an article, or None."""
+        return next((n for n, s in enumerate(self.snapshots) if s.holds(article_id)), None)
+
     def _holder(self, article_id: str) -> Snapshot:
-        for snapshot in self.snapshots:
-            if snapshot.holds(article_id):
-                return snapshot
+        number = self.holder(article_id)
+        if number is not None:
+            return self.snapshots[number]
         raise ArticleNotFoundError(
             f"no article with id {article_id} in the archive "
             f"({', '.join(str(s.index_dir) for s in self.snapshots)})"
