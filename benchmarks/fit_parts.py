@@ -5,8 +5,9 @@
 The settings fitted live in ``assistant/answering/reports.py`` and ``assistant/retrieval/parts.py``:
 how many reports one named outlet's part may quote (``COVER_MAX``), how many of the part's words
 a further report must add (``COVER_MIN_NEW``), how its score compares with the part's best
-(``COVER_RATIO``), and how many passages each clause of a part searches for (``CLAUSE_K``).
-Every combination answers all dev questions (answerable and unanswerable); the objective is the
+(``COVER_RATIO``); how many passages a part and its clauses search for is fitted with the
+search (``benchmarks/fit_fusion.py``). Every combination answers all dev questions (answerable
+and unanswerable, each on its question date); the objective is the
 mean of "two needed reports quoted" over all types and answer-in-quotes on inference questions,
 among the combinations that answer at most ``MAX_WRONGLY_ANSWERED`` of the unanswerable ones;
 within ``TOLERANCE`` of the best, the one quoting fewest reports per answer is chosen.
@@ -26,15 +27,13 @@ from pathlib import Path
 from assistant import Assistant
 from assistant.answering import extractive, reports
 from assistant.evaluation import load_queries, multihop, normalise_answer
-from assistant.retrieval import outlets, parts
+from assistant.retrieval import outlets
 
 GRID = {
-    "CLAUSE_K": (0, 2, 3),
     "COVER_MAX": (1, 2, 3, 4),
     "COVER_MIN_NEW": (1, 2, 3),
     "COVER_RATIO": (0.4, 0.6),
 }
-OWNERS = {"CLAUSE_K": parts}  # the rest live in reports
 MAX_WRONGLY_ANSWERED = 0.10  # the MHRAG target for unanswerable questions answered
 # Within this much of the best objective (two questions in a hundred), the combination
 # quoting fewest reports per answer wins: more quotes always find more reports, and a reader
@@ -48,7 +47,8 @@ def run(a: Assistant, questions: list[dict], gold: dict[str, set[str]]) -> dict[
     negatives = 0
     quotes = []
     for q in questions:
-        answer = a.ask(q["question"])
+        as_of = dt.date.fromisoformat(q["question_date"]) if q.get("question_date") else None
+        answer = a.ask(q["question"], as_of=as_of)
         if answer.answerable:
             quotes.append(len(answer.quotes))
         if not q.get("gold_article_ids"):
@@ -118,7 +118,7 @@ def main() -> None:
         ):
             continue  # one report per part: the other two don't act
         for name, value in zip(names, values, strict=True):
-            setattr(OWNERS.get(name, reports), name, value)
+            setattr(reports, name, value)
         began = dt.datetime.now()
         figures = run(a, questions, gold)
         results.append((values, figures))

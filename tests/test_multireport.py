@@ -255,12 +255,22 @@ def test_a_name_is_extended_only_by_name_words_before_or_after_it(longer, name, 
     assert extends_name(longer, name) is extends
 
 
-def test_the_agreed_name_comes_in_full_from_its_first_mention():
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "",
+        # a sentence ending in a capitalised word, then the short name: not "Chicago Bears. Ortiz"
+        "The Chiefs beat the Chicago Bears. Ortiz watched from the stands.\n\n",
+        # a capitalised common word opening a sentence: not "Chief Ortiz"
+        "The chief spoke first. Chief Ortiz watched.\n\n",
+    ],
+)
+def test_the_agreed_name_comes_in_full_from_its_first_mention(opening):
     from assistant.answering.reports import full_name
     from assistant.types import Quote
 
     article = make_article(
-        "Dana Ortiz, the chief executive, announced the plan on Monday.\n\n"
+        opening + "Dana Ortiz, the chief executive, announced the plan on Monday.\n\n"
         "Investors cheered. Ortiz said more factories would follow.",
         title="Plan announced",
         outlet="Fortune",
@@ -272,3 +282,20 @@ def test_the_agreed_name_comes_in_full_from_its_first_mention():
     assert first is not None
     assert first.text == "Dana Ortiz, the chief executive, announced the plan on Monday."
     assert article.text[first.start : first.end] == first.text
+
+
+def test_a_parts_clauses_take_turns_so_each_clauses_best_report_comes_early():
+    from assistant.retrieval.parts import in_turns
+    from assistant.types import Chunk, Passage
+
+    def passages(*titles):
+        out = []
+        for rank, title in enumerate(titles, start=1):
+            article = make_article(f"{title} text.", title=title, outlet="Sporting News")
+            chunk = Chunk(article.id, 0, 0, len(article.text), article.text)
+            out.append(Passage(chunk, article, 1.0 / rank, rank))
+        return out
+
+    part, clause_a, clause_b = passages("P1", "P2", "P3"), passages("A1", "P1"), passages("B1")
+    merged = in_turns([part, clause_a, clause_b])
+    assert [p.article.title for p in merged] == ["P1", "A1", "B1", "P2", "P3"]

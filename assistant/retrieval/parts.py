@@ -21,14 +21,14 @@ from ..types import Filters, Passage
 from .outlets import Mention
 from .search import search
 
-PART_K = 3  # passages kept per named outlet
+PART_K = 4  # passages kept per named outlet (fitted: benchmarks/fit_fusion.py)
 MIN_PART_TERMS = 4  # a part with fewer content words is searched with the whole question
 # Vectors and keywords, not headlines: a question's part is a claim, not a story's headline.
 # MHRAG dev, gold articles among the parts' passages: 0.752 (0.707 with headlines).
 PART_METHODS = ("dense", "bm25")
 # A part often packs several claims, each from its own report ("the article featuring Jones
 # ..., and the one on Romero's tackle ..."): each clause is searched too, for a few passages.
-CLAUSE_K = 2  # passages kept per clause
+CLAUSE_K = 2  # passages kept per clause (fitted with PART_K)
 MIN_CLAUSE_TERMS = 3  # a shorter clause joins its neighbour
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;](?!\s*\d)\s*(?:and\s+|but\s+|while\s+|whereas\s+)?|\s+(?:and|but|while|whereas|as well as|"
@@ -110,10 +110,9 @@ def search_parts(
             as_of=as_of,
             methods=PART_METHODS,
         )
-        passages = list(result.passages)
-        seen = {(p.article.id, p.start) for p in passages}
+        lists = [list(result.passages)]
         for clause in clauses(query) if CLAUSE_K else ():
-            for p in search(
+            found = search(
                 snapshot,
                 embedder,
                 clause,
@@ -122,18 +121,17 @@ def search_parts(
                 max_per_article=1,
                 as_of=as_of,
                 methods=PART_METHODS,
-            ).passages:
-                if (p.article.id, p.start) not in seen:
-                    seen.add((p.article.id, p.start))
-                    passages.append(p)
+            )
+            lists.append(list(found.passages))
+        # In turns: the part's best, each clause's best, the part's second, ...
+        passages = in_turns(lists)
         parts.append(Part(mention, query, tuple(passages), result.query_vector))
     return parts
 
 
-def interleave(general: list[Passage], parts: list[Part], k: int) -> list[Passage]:
-    """Return one ranking: each named outlet's n-th passage, then the general n-th, for n = 1,
-    2, ...; each chunk once, ranks renumbered. Every named report reaches the first places."""
-    lists = [list(part.passages) for part in parts] + [general]
+def in_turns(lists: list[list[Passage]]) -> list[Passage]:
+    """Return the lists' first passages, then their second ones, ...; each chunk once. A part's
+    clauses each find their own report: taken in turns, the first places hold one from each."""
     seen: set[tuple[str, int]] = set()
     merged: list[Passage] = []
     for n in range(max((len(lst) for lst in lists), default=0)):
@@ -141,4 +139,11 @@ def interleave(general: list[Passage], parts: list[Part], k: int) -> list[Passag
             if n < len(lst) and (key := (lst[n].article.id, lst[n].start)) not in seen:
                 seen.add(key)
                 merged.append(lst[n])
+    return merged
+
+
+def interleave(general: list[Passage], parts: list[Part], k: int) -> list[Passage]:
+    """Return one ranking: each named outlet's n-th passage, then the general n-th, for n = 1,
+    2, ...; each chunk once, ranks renumbered. Every named report reaches the first places."""
+    merged = in_turns([list(part.passages) for part in parts] + [general])
     return [replace(p, rank=i) for i, p in enumerate(merged[:k], start=1)]
