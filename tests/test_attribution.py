@@ -115,3 +115,24 @@ def test_he_said_after_a_named_person_answers_what_that_person_said(seed_assista
     assert answer.answerable, answer.text
     assert answer.quotes[0].speaker == "Igor Maksymenko"
     assert "lugging it" in " ".join(q.text for q in answer.quotes)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("He said “we stay” today.", "He said “       ” today."),
+        ('A "straight" quote.', 'A "        " quote.'),
+        # a quotation running on to the next paragraph is reopened there
+        ("“First part\nsecond” line", "“          \nsecond” line"),
+        # an opening curly quote inside a quotation is kept; what follows stays inside
+        ("“a “b” c", "“  “ ” c"),
+        # a stray closing mark outside any quotation is kept as it is
+        ("x ” y", "x ” y"),
+    ],
+)
+def test_what_is_inside_quotation_marks_is_masked_to_spaces_of_the_same_length(text, masked):
+    from assistant.answering.attribution import _mask_quotations, _quote_depths
+
+    assert _mask_quotations(text) == masked
+    depths = _quote_depths(text)  # the per-character reading agrees
+    assert masked == "".join(" " if d else ch for ch, d in zip(text, depths, strict=True))
