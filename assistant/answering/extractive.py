@@ -36,7 +36,7 @@ MIN_CHARS = 25  # shorter spans are fragments ("he said.") rather than evidence
 MAX_CHARS = 400  # longer spans are split into clauses or skipped
 # Signal weights; tuned on the RTQA dev set (see benchmarks/README.md).
 W_DENSE, W_TERMS, W_PASSAGE, W_POSITION = 0.60, 0.30, 0.07, 0.03
-EMBED_LIMIT = 32  # candidates embedded per answer; RTQA dev: same answers as 64 since vectors stopped depending on the batch, ask p50 89 vs 125 ms
+EMBED_LIMIT = 16  # candidates embedded per answer: fitted by benchmarks/fit_shortlist.py
 W_NOVEL = 0.05  # bonus for a sentence naming something (a name, a number) the question doesn't
 W_COVERAGE = 0.5  # share of confidence lost when none of the question's names are in the article
 W_TIMEFRAME = 0.15  # confidence lost when the question names a time the article is not from
@@ -156,11 +156,13 @@ def load_scorer(kind: str = "fitted") -> Scorer:
 
 
 def shortlist(
-    question: str, cands: list[Candidate], limit: int = EMBED_LIMIT, per_passage: int = 0
+    question: str, cands: list[Candidate], limit: int | None = None, per_passage: int = 0
 ) -> list[Candidate]:
     """Return the ``limit`` candidates with the best cheap score (term overlap and passage
     rank), in their order: embedding is most of an answer's time. With ``per_passage``, at
-    most that many from each passage, so every passage keeps its best sentences."""
+    most that many from each passage, so every passage keeps its best sentences. ``limit``
+    defaults to ``EMBED_LIMIT``, read at each call."""
+    limit = EMBED_LIMIT if limit is None else limit
     if len(cands) <= limit and not per_passage:
         return cands
     weights = _term_weights(question)
@@ -242,7 +244,7 @@ def score(
     embedder: Embedder,
     scorer: Scorer = HAND,
     *,
-    limit: int = EMBED_LIMIT,
+    limit: int | None = None,
     per_passage: int = 0,
 ) -> list[Candidate]:
     """Return the shortlisted candidates (see ``shortlist``) with scores, best first."""
