@@ -34,9 +34,9 @@ RTQA = ROOT.parent / "shared" / "bench" / "rtqa"
 
 def split(source: Path, out: Path, count: int) -> list[Path]:
     """Write ``count`` shard indexes of ``source``'s articles, split by date."""
-    from store_1m import live_articles  # the 1M store reads its source the same way
+    from store_1m import live_articles, writer_like  # the 1M store copies its source the same way
 
-    from assistant.store import Snapshot, write_generation
+    from assistant.store import Snapshot
     from assistant.store.segment import reconstruct
     from assistant.types import Chunk
 
@@ -62,14 +62,7 @@ def split(source: Path, out: Path, count: int) -> list[Path]:
     dirs = [out / f"shard-{count}-{i}" for i in range(count)]
     began = time.perf_counter()
     for number, folder in enumerate(dirs):
-        with write_generation(
-            folder,
-            model=snap.model,
-            dim=snap.dim,
-            chunking=snap.manifest["chunking"],
-            fresh=True,
-            versions=snap.manifest.get("versions", {}),
-        ) as w:
+        with writer_like(snap, folder) as w:
             mine = set()
             for seg, chunk_rows, title_id in rows:
                 article = snap.article(chunk_rows[0][1])

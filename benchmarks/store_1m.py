@@ -46,8 +46,23 @@ def live_articles(snap) -> list[tuple[object, list[tuple], object]]:
     return articles
 
 
+def writer_like(snap, folder: Path):
+    """Return a fresh store writer at ``folder`` for the same model, chunking and versions as
+    the Snapshot ``snap``, so its vectors and chunks can be copied in as they are."""
+    from assistant.store import write_generation
+
+    return write_generation(
+        folder,
+        model=snap.model,
+        dim=snap.dim,
+        chunking=snap.manifest["chunking"],
+        fresh=True,
+        versions=snap.manifest.get("versions", {}),
+    )
+
+
 def build(source: Path, out: Path, copies: int) -> None:
-    from assistant.store import Snapshot, write_generation
+    from assistant.store import Snapshot
     from assistant.store.segment import reconstruct
     from assistant.types import Chunk
 
@@ -56,14 +71,7 @@ def build(source: Path, out: Path, copies: int) -> None:
     source_of = dict(snap._query("SELECT article_id, file FROM sources"))
     rng = np.random.default_rng(0)
     began = time.perf_counter()
-    with write_generation(
-        out,
-        model=snap.model,
-        dim=snap.dim,
-        chunking=snap.manifest["chunking"],
-        fresh=True,
-        versions=snap.manifest.get("versions", {}),
-    ) as w:
+    with writer_like(snap, out) as w:
         for copy in range(copies):
             for n, (seg, chunk_rows, title_id) in enumerate(articles):
                 aid = chunk_rows[0][1]
