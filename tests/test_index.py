@@ -186,6 +186,24 @@ def test_a_rebuild_embeds_no_chunk_and_no_title_again(tmp_path, embedder, report
     assert rebuilt.snapshot.vector_count("titles") == 1
 
 
+@pytest.mark.parametrize(
+    ("changed", "reused"),
+    [("terms", True), ("export", False), ("weights", False), ("onnxruntime", False)],
+)
+def test_a_rebuild_reuses_vectors_only_from_the_same_export_and_weights(
+    tmp_path, embedder, reports_copy, changed, reused
+):
+    first = CountingEmbedder(embedder)
+    Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=first)
+    manifest_path = tmp_path / "i" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["versions"][changed] = "an older one"
+    manifest_path.write_text(json.dumps(manifest))  # as if built by another installation
+    again = CountingEmbedder(embedder)
+    Assistant.build([reports_copy], index_dir=tmp_path / "i", embedder=again, overwrite=True)
+    assert again.texts == (0 if reused else first.texts)
+
+
 def test_open_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexNotFoundError, match="assistant index build"):
         Assistant.open(tmp_path / "nothing")

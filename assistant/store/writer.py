@@ -469,6 +469,7 @@ def write_generation(
                 and old
                 and old.get("embedding_model") == model
                 and int(old.get("dim", 0)) == dim
+                and _same_vectors(old.get("versions", {}), versions or {})
                 and _intact(index_dir, old)  # damage is never re-certified
             ):
                 try:
@@ -559,6 +560,13 @@ def _check_catalog(index_dir: Path, manifest: dict[str, Any]) -> None:
             f"{path} does not match its checksum in {MANIFEST} (truncated or altered); "
             f"{rebuild_hint(index_dir)}"
         )
+
+
+def _same_vectors(recorded: dict[str, str], current: dict[str, str]) -> bool:
+    """Return True when the old index's vectors are what this embedder would make: every
+    version both record, except the terms' (which define no vector), is the same."""
+    shared = (set(recorded) & set(current)) - {"terms"}
+    return all(recorded[k] == current[k] for k in shared)
 
 
 def _check_compatible(
