@@ -447,3 +447,68 @@ def test_a_quote_grows_by_the_neighbouring_sentence_the_reranker_reads_as_the_an
     else:
         assert grown in span
     assert all(e - s <= 500 for s, e in neighbours(article.text, start, end))
+
+
+DENVER = (
+    "Relief is coming for renters in Denver{before}.\n\n"
+    "The city council voted Monday to cap rent increases at 3% a year.\n\n"
+    "Mayor Mike Johnston signed the measure within the hour{after}."
+)
+LONG_BEFORE = (
+    ", where rents have climbed faster than in any other large American city over the past "
+    "three years, according to a report by the local housing authority published by the city "
+    "last spring"
+)
+LONG_AFTER = (
+    ", telling reporters at City Hall that the cap would protect more than 100,000 households "
+    "from sudden increases while the city builds more homes for its workers"
+)
+
+
+@pytest.mark.parametrize(
+    "text,quoted,question,expected",
+    [
+        # each neighbour helps: grown on both sides
+        (
+            DENVER.format(before="", after=""),
+            "The city council",
+            "Which city capped rent increases this week?",
+            DENVER.format(before="", after=""),
+        ),
+        # both would make it longer than CONTINUE_MAX_CHARS: the better side alone
+        (
+            DENVER.format(before=LONG_BEFORE, after=LONG_AFTER),
+            "The city council",
+            "Which city capped rent increases this week?",
+            "Relief is coming for renters in Denver" + LONG_BEFORE + ".\n\n"
+            "The city council voted Monday to cap rent increases at 3% a year.",
+        ),
+        # a photo caption's closing credit ("Courtesy Jason Bell") is never added
+        (
+            "Many families will pay more to heat their homes this winter. Courtesy Jason Bell\n\n"
+            "Like Bell, many Americans are bracing for higher heating bills this winter.\n\n"
+            "Prices rose after heat waves drained gas stockpiles, the agency said.",
+            "Like Bell",
+            "Why will Americans pay more to heat their homes?",
+            "Like Bell, many Americans are bracing for higher heating bills this winter.\n\n"
+            "Prices rose after heat waves drained gas stockpiles, the agency said.",
+        ),
+    ],
+)
+def test_a_quote_grows_by_every_neighbour_that_helps_within_the_length_limit(
+    text, quoted, question, expected
+):
+    from assistant import Settings
+    from assistant.answering.extractive import CONTINUE_MAX_CHARS, Candidate, extend_quotes
+    from assistant.ingest import make_article
+    from assistant.text.sentences import sentence_spans
+    from assistant.types import Chunk, Passage
+
+    article = make_article(text, title="t")
+    start = article.text.index(quoted)
+    end = next(e for s, e in sentence_spans(article.text) if s == start)
+    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
+    margin = Settings.load(env={}).extend_margin  # the shipped margin
+    [got] = extend_quotes([(question, Candidate(passage, start, end))], margin=margin)
+    assert article.text[got.start : got.end] == expected
+    assert got.end - got.start <= CONTINUE_MAX_CHARS

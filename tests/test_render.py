@@ -84,6 +84,12 @@ def test_answer_dict_carries_the_short_answer_span():
         ("What we know", "heading"),
         ("A man walks through flood water in Fort Myers. (AP Photo/Wilfredo Lee)", "caption"),
         ("Photo: Getty Images", "caption"),
+        ("He may take a second job to pay for heating this winter. Courtesy Jason Bell", "caption"),
+        ("Victoria McIntosh, 63, said she was abused at the school. Lindsay Isaac/CNN", "caption"),
+        ("The rocket stack at sunrise on March 23. Ben Smegelsky/NASA", "caption"),
+        ("Support local reporting. Sign up at DesMoinesRegister.com/Deal.", "body"),
+        ("The episode begins at 9 p.m. ET/PT.", "body"),
+        ("The photos were courtesy of Jessica Martin, a teacher at the school.", "body"),
         (
             "Ian made landfall near Cayo Costa with 150 mph winds, the hurricane center said.",
             "body",

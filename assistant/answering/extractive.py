@@ -440,10 +440,11 @@ def neighbours(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def extend_with_neighbours(
     asked: Sequence[tuple[str, Candidate]], margin: float
 ) -> list[Candidate]:
-    """Grow each (question, quote) pair's quote by a neighbouring sentence (``neighbours``)
-    when our reranker reads the grown quote as at least as good an answer to the question
-    (logit up by ``margin`` or more) and the added sentence names something (a name, a
-    number) that neither the quote nor the question does. A restating sentence ("A few major
+    """Grow each (question, quote) pair's quote by each neighbouring sentence (``neighbours``)
+    with which our reranker reads the grown quote as at least as good an answer to the question
+    (logit up by ``margin`` or more) and that names something (a name, a number) that neither
+    the quote nor the question does; by the better one alone when both would pass
+    ``CONTINUE_MAX_CHARS``. A restating sentence ("A few major
     reforms were left out of the proposed deal.") so gets the one beside it that holds the
     answer ("Also absent is a ban on military-style assault weapons."). ``margin`` is fitted on
     both dev sets (``benchmarks/fit_quoting.py``); still the article's own text, one span."""
@@ -468,16 +469,23 @@ def extend_with_neighbours(
     scored = dict(zip(distinct, shared().pair_scores(distinct), strict=True))
     logits = [scored[pair] for pair in pairs]
     own: dict[int, float] = {}
-    best: dict[int, tuple[float, int, int]] = {}
+    grow: dict[int, tuple[int, int]] = {}  # the quote grown by every neighbour that passed
     for (i, s, e), logit in zip(spans, logits, strict=True):
         if i not in own:
             own[i] = float(logit)
-        elif logit - own[i] >= margin and logit > best.get(i, (-np.inf, 0, 0))[0]:
-            best[i] = (float(logit), s, e)
-    return [
-        replace(c, start=best[i][1], end=best[i][2]) if i in best else c
-        for i, (_, c) in enumerate(asked)
-    ]
+        elif logit - own[i] >= margin:
+            start, end = grow.get(i, (s, e))
+            grow[i] = (min(start, s), max(end, e))
+    out = []
+    for i, (_, c) in enumerate(asked):
+        start, end = grow.get(i, (c.start, c.end))
+        if end - start > CONTINUE_MAX_CHARS:  # both sides would make it too long: the better one
+            start, end = max(
+                ((s, e) for j, s, e in spans if j == i and (s, e) != (c.start, c.end)),
+                key=lambda span: scored[(asked[i][0], c.passage.article.text[span[0] : span[1]])],
+            )
+        out.append(replace(c, start=start, end=end))
+    return out
 
 
 def extend_quotes(asked: Sequence[tuple[str, Candidate]], margin: float | None) -> list[Candidate]:

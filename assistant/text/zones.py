@@ -17,6 +17,14 @@ _CREDIT = re.compile(
     r"/\s*(?:AP|AFP|Getty Images|Reuters|EPA)\b)",
     re.IGNORECASE,
 )
+# A caption's closing credit with no full stop of its own: "... this winter. Courtesy Jason Bell",
+# "... in Kharkiv. Alex Platt/CNN", "... at sunrise. Ben Smegelsky/NASA". A sentence that ends
+# with a web address ("Sign up at DesMoinesRegister.com/Deal.") ends with its full stop.
+_NAMES = r"[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|of|de|van|von))*"
+_TRAILING_CREDIT = re.compile(
+    rf"(?:^|[.!?\"”’)]\s+)(?:(?:{_NAMES}\s*/\s*)?Courtesy(?:\s+of)?\s+{_NAMES}"
+    rf"|{_NAMES}(?:\s*/\s*[A-Z][\w.'’& -]*)+)\s*$"
+)
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s|[-=*_]{3,}\s*$)")
 _END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 HEADING_WORDS = 14  # a line this short with no full stop is a heading, not a sentence
@@ -26,7 +34,7 @@ def zone(line: str) -> str:
     """Return "heading", "caption" or "body" for one line of article text."""
     if _HEADING.match(line):
         return "heading"
-    if _CREDIT.search(line):
+    if _CREDIT.search(line) or (_TRAILING_CREDIT.search(line) and not line.rstrip().endswith(".")):
         return "caption"
     if not _END.search(line) and len(line.split()) <= HEADING_WORDS:
         return "heading"
