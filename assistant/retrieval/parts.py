@@ -21,14 +21,14 @@ from ..types import Filters, Passage
 from .outlets import Mention
 from .search import search
 
-PART_K = 4  # passages kept per named outlet (fitted: benchmarks/fit_fusion.py)
+PART_K = 5  # passages kept per named outlet (fitted: benchmarks/fit_fusion.py)
 MIN_PART_TERMS = 4  # a part with fewer content words is searched with the whole question
 # Vectors and keywords, not headlines: a question's part is a claim, not a story's headline.
 # MHRAG dev, gold articles among the parts' passages: 0.752 (0.707 with headlines).
 PART_METHODS = ("dense", "bm25")
 # A part often packs several claims, each from its own report ("the article featuring Jones
 # ..., and the one on Romero's tackle ..."): each clause is searched too, for a few passages.
-CLAUSE_K = 2  # passages kept per clause (fitted with PART_K)
+CLAUSE_K = 1  # passages kept per clause (fitted with PART_K)
 MIN_CLAUSE_TERMS = 3  # a shorter clause joins its neighbour
 _CLAUSE_BREAK = re.compile(
     r"\s*[,;](?!\s*\d)\s*(?:and\s+|but\s+|while\s+|whereas\s+)?|\s+(?:and|but|while|whereas|as well as|"
