@@ -60,15 +60,16 @@ class Settings:
     # MHRAG, 5-fold CV) but in whole answers it quoted fewer needed reports (MHRAG dev two
     # reports quoted 0.39 vs 0.47) and took 3x the time (RTQA ask p50 275 vs ~90 ms).
     sentence_scorer: str = "hand"
-    # A quote grows by the sentence before or after it when our trained reranker
-    # (assistant/answering/models) scores the longer quote higher by at least this many logits
-    # and the added sentence names something new: the restating sentence then comes with the
-    # one that answers. Fitted on both dev sets by benchmarks/fit_quoting.py (answer-in-quotes
-    # RTQA 0.676 -> 0.743, MHRAG inference 0.620 -> 0.690 of all 100; quotes 180 -> 267
-    # characters on average; -0.5 quotes one more MHRAG name at 296 characters). "none" = grow
-    # only a quote naming nothing new, by the next sentence, without the reranker
+    # A quote grows by the sentence before it and the one after it when our trained reranker
+    # (assistant/answering/models) scores the longer quote at least this many logits higher
+    # (a negative margin: not much lower) and the added sentence names something new: the
+    # restating sentence then comes with the one that answers. Fitted on both dev sets by
+    # benchmarks/fit_quoting.py (session 9, indexes of the eager export: answer-in-quotes RTQA
+    # 0.662 without growing -> 0.757, MHRAG inference 0.660 -> 0.740; quotes 180 -> 316
+    # characters on average; 0.0 quotes two fewer MHRAG names at 284). "none" = grow only a
+    # quote naming nothing new, by the next sentence, without the reranker
     # (ASSISTANT_EXTEND_MARGIN=none).
-    extend_margin: float | None = 0.0
+    extend_margin: float | None = -0.5
     # When a caller passes ``as_of`` (the day the question is asked from), evidence whose report
     # is more than this many days older loses confidence: a question about that day's news is
     # not answered by a report from months before. Not applied without ``as_of`` (an archive is

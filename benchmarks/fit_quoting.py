@@ -25,7 +25,7 @@ from pathlib import Path
 from assistant import Assistant
 from assistant.evaluation import load_queries, multihop, normalise_answer
 
-MARGIN_GRID: tuple[float | None, ...] = (None, 2.0, 1.0, 0.5, 0.25, 0.0, -0.5)
+MARGIN_GRID: tuple[float | None, ...] = (None, 2.0, 1.0, 0.5, 0.25, 0.0, -0.25, -0.5, -1.0)
 TOLERANCE = 0.01  # one question in a hundred
 
 

@@ -63,7 +63,7 @@ def test_llm_with_nothing_verifiable_falls_back_to_extractive_with_notice(seed_i
     a = llm_assistant(seed_index, embedder, scripted(raw))
     answer = a.ask("How long does it take for the shell to reach its target?")
     assert answer.mode == "extractive" and "could be verified" in answer.notice
-    assert answer.quotes[0].text == SHELL
+    assert SHELL in answer.quotes[0].text  # grown by the sentence naming its speaker
     assert len(answer.rejected) == 2 and answer.raw_output == raw
     assert all(r.text not in [q.text for q in answer.quotes] for r in answer.rejected)
 
@@ -72,7 +72,7 @@ def test_llm_failure_falls_back_with_a_visible_notice(seed_index, embedder):
     a = llm_assistant(seed_index, embedder, Broken())
     answer = a.ask("How long does it take for the shell to reach its target?")
     assert answer.mode == "extractive" and "LLM backend failed" in answer.notice
-    assert answer.quotes[0].text == SHELL
+    assert SHELL in answer.quotes[0].text
 
 
 def test_llm_refusal_is_respected(seed_index, embedder):
@@ -84,7 +84,7 @@ def test_llm_refusal_is_respected(seed_index, embedder):
 def test_answer_json_round_trips(seed_assistant):
     answer = seed_assistant.ask("How long does it take for the shell to reach its target?")
     data = json.loads(json.dumps(answer_to_dict(answer)))
-    assert data["quotes"][0]["text"] == SHELL and data["answerable"] is True
+    assert SHELL in data["quotes"][0]["text"] and data["answerable"] is True
     assert {"search", "answer"} <= set(data["timings"])
 
 

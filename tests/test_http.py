@@ -19,9 +19,9 @@ def http(served):
 
 def test_ask_returns_quotes_whose_spans_slice_the_article_text(http):
     answer = http.post("/v1/ask", json={"question": SHELL_Q}).json()
-    quote = next(q for q in answer["quotes"] if q["text"] == SHELL)
+    quote = next(q for q in answer["quotes"] if SHELL in q["text"])
     article = http.get(f"/v1/articles/{quote['article']['id']}").json()
-    assert article["text"][quote["start"] : quote["end"]] == SHELL
+    assert article["text"][quote["start"] : quote["end"]] == quote["text"]
     assert quote["article"]["outlet"] == "Al Jazeera"
 
 

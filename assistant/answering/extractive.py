@@ -563,7 +563,14 @@ def answer(
             signals=tuple(signals.items()),
         )
     chosen = select(ranked, max_quotes, floor)
-    grown = iter(extend_quotes([(question, c) for group in chosen for c in group], extend_margin))
+    flat = [c for group in chosen for c in group]
+    extended = extend_quotes([(question, c) for c in flat], extend_margin)
+    if asks_for_statements(question):  # a statement stays one: never grown past its speaker
+        extended = [
+            g if attribute(g.passage.article.text, g.start, g.end).speaker else c
+            for c, g in zip(flat, extended, strict=True)
+        ]
+    grown = iter(extended)
     groups = [[next(grown) for _ in group] for group in chosen]
     quotes, claims = to_answer(groups)
     return Answer(
