@@ -135,7 +135,7 @@ def test_unreachable_server_falls_back_to_extractive_with_notice_and_a_log_line(
         answer = a.ask("How long does it take for the shell to reach its target?")
     assert answer.mode == "extractive" and "LLM backend failed" in answer.notice
     assert any("LLM answer not used: " in r.getMessage() for r in caplog.records)
-    assert answer.quotes[0].text == "It takes around 40 seconds for the shell to reach its target."
+    assert "It takes around 40 seconds for the shell to reach its target." in answer.quotes[0].text
 
 
 def test_api_key_never_appears_in_the_notice(seed_index, embedder):

@@ -48,8 +48,8 @@ def test_an_mcp_client_lists_the_tools_and_gets_cited_quotes(seed_index, embedde
 
     tools, answer, found, refused = anyio.run(session)
     assert {"ask", "search"} <= {t.name for t in tools.tools}
-    quote = next(q for q in _payload(answer)["quotes"] if q["text"] == SHELL)
+    quote = next(q for q in _payload(answer)["quotes"] if SHELL in q["text"])
     article = Assistant.open(seed_index, embedder=embedder).article(quote["article"]["id"])
-    assert article.text[quote["start"] : quote["end"]] == SHELL
+    assert article.text[quote["start"] : quote["end"]] == quote["text"]
     assert 1 <= len(_payload(found)["passages"]) <= 3
     assert refused.is_error and "since" in refused.content[0].text
