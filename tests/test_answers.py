@@ -376,6 +376,20 @@ def test_llm_mode_without_the_llm_extra_says_how_to_install_it(seed_index, embed
         a.ask("How long does it take for the shell to reach its target?")
 
 
+def sentence_candidate(text: str, quoted: str):
+    """Return an article of ``text`` and the candidate quote of its sentence starting ``quoted``."""
+    from assistant.answering.extractive import Candidate
+    from assistant.ingest import make_article
+    from assistant.text.sentences import sentence_spans
+    from assistant.types import Chunk, Passage
+
+    article = make_article(text, title="t")
+    start = article.text.index(quoted)
+    end = next(e for s, e in sentence_spans(article.text) if s == start)
+    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
+    return article, Candidate(passage, start, end)
+
+
 @pytest.mark.parametrize(
     "text,quoted,question,grown",
     [
@@ -430,16 +444,11 @@ def test_llm_mode_without_the_llm_extra_says_how_to_install_it(seed_index, embed
 def test_a_quote_grows_by_the_neighbouring_sentence_the_reranker_reads_as_the_answer(
     text, quoted, question, grown
 ):
-    from assistant.answering.extractive import Candidate, extend_quotes, neighbours
-    from assistant.ingest import make_article
-    from assistant.text.sentences import sentence_spans
-    from assistant.types import Chunk, Passage
+    from assistant.answering.extractive import extend_quotes, neighbours
 
-    article = make_article(text, title="t")
-    start = article.text.index(quoted)
-    end = next(e for s, e in sentence_spans(article.text) if s == start)
-    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
-    [got] = extend_quotes([(question, Candidate(passage, start, end))], margin=0.25)
+    article, quote = sentence_candidate(text, quoted)
+    start, end = quote.start, quote.end
+    [got] = extend_quotes([(question, quote)], margin=0.25)
     span = article.text[got.start : got.end]
     assert article.text[start:end] in span and len(span) <= 500
     if grown is None:
@@ -499,16 +508,10 @@ def test_a_quote_grows_by_every_neighbour_that_helps_within_the_length_limit(
     text, quoted, question, expected
 ):
     from assistant import Settings
-    from assistant.answering.extractive import CONTINUE_MAX_CHARS, Candidate, extend_quotes
-    from assistant.ingest import make_article
-    from assistant.text.sentences import sentence_spans
-    from assistant.types import Chunk, Passage
+    from assistant.answering.extractive import CONTINUE_MAX_CHARS, extend_quotes
 
-    article = make_article(text, title="t")
-    start = article.text.index(quoted)
-    end = next(e for s, e in sentence_spans(article.text) if s == start)
-    passage = Passage(Chunk(article.id, 0, 0, len(article.text), article.text), article, 1.0, 1)
+    article, quote = sentence_candidate(text, quoted)
     margin = Settings.load(env={}).extend_margin  # the shipped margin
-    [got] = extend_quotes([(question, Candidate(passage, start, end))], margin=margin)
+    [got] = extend_quotes([(question, quote)], margin=margin)
     assert article.text[got.start : got.end] == expected
     assert got.end - got.start <= CONTINUE_MAX_CHARS
